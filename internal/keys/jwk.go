@@ -1,0 +1,159 @@
+package keys
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"fmt"
+
+	"github.com/lestrrat-go/jwx/v3/jwk"
+
+	"github.com/seoulid/seoulid/internal/jsonx"
+)
+
+// MaxJWKBytes bounds a serialized JWK. The largest key here (a private P-256
+// JWK with a long kid) is a few hundred bytes.
+const MaxJWKBytes = 8 << 10
+
+var jwkLimits = jsonx.Limits{MaxBytes: MaxJWKBytes, MaxDepth: 4}
+
+// ParsePublicJWK reads a public JWK (RFC 7517 §4). It refuses duplicate
+// members, key types other than OKP/Ed25519 and EC/P-256, points off the
+// curve, an "alg" that does not fit the key, a "use" other than "sig", and any
+// private member: a public key slot holding a private key is a leak to stop,
+// not to ignore.
+func ParsePublicJWK(data []byte) (*PublicKey, error) {
+	m, err := jsonx.ParseObjectWithLimits(data, jwkLimits)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidJWK, err)
+	}
+	return PublicKeyFromJWK(m)
+}
+
+// PublicKeyFromJWK is ParsePublicJWK for a JWK already parsed from a larger
+// document, such as the "jwk" member of a "cnf" claim (RFC 7800 §3.2).
+func PublicKeyFromJWK(m map[string]any) (*PublicKey, error) {
+	if _, ok := m["d"]; ok {
+		return nil, ErrPrivateMaterial
+	}
+	k, err := parseJWK(m)
+	if err != nil {
+		return nil, err
+	}
+	var raw any
+	if err := jwk.Export(k, &raw); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidJWK, err)
+	}
+	pub, err := NewPublicKey(raw)
+	if err != nil {
+		return nil, err
+	}
+	return pub.WithKeyID(kidOf(m)), nil
+}
+
+// ParsePrivateJWK reads a private JWK: the members of a public one plus "d".
+func ParsePrivateJWK(data []byte) (*PrivateKey, error) {
+	m, err := jsonx.ParseObjectWithLimits(data, jwkLimits)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidJWK, err)
+	}
+	if _, ok := m["d"]; !ok {
+		return nil, fmt.Errorf("%w: no \"d\": this is a public key, a private key is needed", ErrInvalidJWK)
+	}
+	k, err := parseJWK(m)
+	if err != nil {
+		return nil, err
+	}
+	var raw any
+	if err := jwk.Export(k, &raw); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidJWK, err)
+	}
+	var priv *PrivateKey
+	switch sk := raw.(type) {
+	case ed25519.PrivateKey:
+		priv, err = NewPrivateKey(sk)
+	case *ecdsa.PrivateKey:
+		priv, err = NewPrivateKey(sk)
+	default:
+		return nil, fmt.Errorf("%w: %T", ErrUnsupportedKey, raw)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return priv.WithKeyID(kidOf(m)), nil
+}
+
+// ParseJWK reads a JWK that may be public or private and returns its public
+// key, and its private key when the JWK has one. It suits a command line that
+// accepts either for verification.
+func ParseJWK(data []byte) (*PublicKey, *PrivateKey, error) {
+	m, err := jsonx.ParseObjectWithLimits(data, jwkLimits)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidJWK, err)
+	}
+	if _, ok := m["d"]; ok {
+		priv, err := ParsePrivateJWK(data)
+		if err != nil {
+			return nil, nil, err
+		}
+		return priv.Public(), priv, nil
+	}
+	pub, err := PublicKeyFromJWK(m)
+	return pub, nil, err
+}
+
+// parseJWK checks the members seoulid cares about before handing the JWK to
+// jwx, so that every refusal says in seoulid's words what is wrong.
+func parseJWK(m map[string]any) (jwk.Key, error) {
+	kty, _ := m["kty"].(string)
+	crv, _ := m["crv"].(string)
+	var want Algorithm
+	switch {
+	case kty == "OKP" && crv == "Ed25519":
+		want = EdDSA
+	case kty == "EC" && crv == "P-256":
+		want = ES256
+	case kty == "":
+		return nil, fmt.Errorf("%w: no \"kty\"", ErrInvalidJWK)
+	default:
+		return nil, fmt.Errorf("%w: kty %q crv %q (supported: OKP/Ed25519, EC/P-256)", ErrUnsupportedKey, kty, crv)
+	}
+	for _, name := range []string{"x", "y", "d"} {
+		v, ok := m[name]
+		if !ok {
+			continue
+		}
+		if _, isString := v.(string); !isString {
+			return nil, fmt.Errorf("%w: %q must be a string", ErrInvalidJWK, name)
+		}
+	}
+	if v, ok := m["alg"]; ok {
+		// RFC 9864 registers "Ed25519" as the fully-specified name of EdDSA
+		// with Ed25519; both name the same thing for this key.
+		alg, _ := v.(string)
+		if alg != string(want) && !(want == EdDSA && alg == "Ed25519") {
+			return nil, fmt.Errorf("%w: JWK \"alg\" is %v but the key is for %s", ErrAlgorithmMismatch, v, want)
+		}
+	}
+	if v, ok := m["use"]; ok && v != "sig" {
+		return nil, fmt.Errorf("%w: JWK \"use\" is %v, not \"sig\"", ErrInvalidJWK, v)
+	}
+	if v, ok := m["kid"]; ok {
+		if _, isString := v.(string); !isString {
+			return nil, fmt.Errorf("%w: \"kid\" must be a string", ErrInvalidJWK)
+		}
+	}
+	b, err := jsonx.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidJWK, err)
+	}
+	k, err := jwk.ParseKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidJWK, err)
+	}
+	return k, nil
+}
+
+func kidOf(m map[string]any) string {
+	kid, _ := m["kid"].(string)
+	return kid
+}
