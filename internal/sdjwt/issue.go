@@ -150,6 +150,29 @@ func (is *issuance) relevant(c Path) bool {
 	return false
 }
 
+// checkReserved looks through a claim that is copied as it is for a
+// reserved name, which would make the verifier misread it.
+func checkReserved(v any, at Path) error {
+	switch x := v.(type) {
+	case map[string]any:
+		for name, e := range x {
+			if slices.Contains(reservedNames, name) {
+				return fail(ErrIssue, fmt.Sprintf("claim %s uses the reserved name %q", at.child(name), name))
+			}
+			if err := checkReserved(e, at.child(name)); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if err := checkReserved(e, at.child(i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func (is *issuance) value(v any, at Path) (any, error) {
 	switch x := v.(type) {
 	case map[string]any:
@@ -164,7 +187,9 @@ func (is *issuance) value(v any, at Path) (any, error) {
 func (is *issuance) object(obj map[string]any, at Path) (map[string]any, error) {
 	out := make(map[string]any, len(obj)+1)
 	var digests []string
-	for name, v := range obj {
+	// Sorted, so that a fixed random source gives a fixed SD-JWT.
+	for _, name := range sortedKeys(obj) {
+		v := obj[name]
 		if slices.Contains(reservedNames, name) {
 			return nil, fail(ErrIssue, fmt.Sprintf("claim %s uses the reserved name %q", at.child(name), name))
 		}
@@ -174,6 +199,8 @@ func (is *issuance) object(obj map[string]any, at Path) (map[string]any, error) 
 			if v, err = is.value(v, here); err != nil {
 				return nil, err
 			}
+		} else if err := checkReserved(v, here); err != nil {
+			return nil, err
 		}
 		if !is.disclosable(here) {
 			out[name] = v
@@ -218,6 +245,8 @@ func (is *issuance) array(arr []any, at Path) ([]any, error) {
 			if v, err = is.value(v, here); err != nil {
 				return nil, err
 			}
+		} else if err := checkReserved(v, here); err != nil {
+			return nil, err
 		}
 		if !is.disclosable(here) {
 			out = append(out, v)
