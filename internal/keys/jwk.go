@@ -56,12 +56,12 @@ func ParsePrivateJWK(data []byte) (*PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidJWK, err)
 	}
-	if _, ok := m["d"]; !ok {
-		return nil, fmt.Errorf("%w: no \"d\": this is a public key, a private key is needed", ErrInvalidJWK)
-	}
 	k, err := parseJWK(m)
 	if err != nil {
 		return nil, err
+	}
+	if _, ok := m["d"]; !ok {
+		return nil, fmt.Errorf("%w: no \"d\": this is a public key, a private key is needed", ErrInvalidJWK)
 	}
 	var raw any
 	if err := jwk.Export(k, &raw); err != nil {

@@ -174,10 +174,18 @@ func (s *SDJWT) WithKeyBinding(ctx context.Context, signer Signer, in KeyBinding
 	if err != nil {
 		return nil, failWrap(ErrPresent, "KB-JWT", err)
 	}
-	kb, err := jws.Sign(ctx, signer, map[string]any{"typ": "kb+jwt"}, body)
+	// No "kid" in the KB-JWT header: the Verifier takes the key from cnf,
+	// and a holder key id would only be one more handle to link
+	// presentations by.
+	kb, err := jws.Sign(ctx, anonymous{signer}, map[string]any{"typ": "kb+jwt"}, body)
 	if err != nil {
 		return nil, failWrap(ErrPresent, "KB-JWT", err)
 	}
 	out.KeyBinding = kb
 	return out, nil
 }
+
+// anonymous hides a signer's key id.
+type anonymous struct{ Signer }
+
+func (anonymous) KeyID() string { return "" }

@@ -413,7 +413,7 @@ func TestVerifySignatureRules(t *testing.T) {
 	}
 	_, err = Verify(ctx, pres, opts)
 	require.ErrorIs(t, err, ErrSignature)
-	require.ErrorContains(t, err, "issuer https://x is not trusted")
+	require.ErrorContains(t, err, "sdjwt: cannot verify the Issuer-signed JWT: issuer https://x is not trusted")
 }
 
 func TestVerifyOptionsRequired(t *testing.T) {

@@ -245,7 +245,7 @@ func verifyOneIssuerJWT(ctx context.Context, compact string, opts VerifyOptions)
 	}
 	key, err := opts.IssuerKey(ctx, tok.Header(), payload)
 	if err != nil {
-		return nil, nil, nil, failWrap(ErrSignature, "cannot find the issuer's key", err)
+		return nil, nil, nil, failWrap(ErrSignature, "cannot verify the Issuer-signed JWT", err)
 	}
 	if err := tok.Verify(key, opts.Algorithms); err != nil {
 		if errors.Is(err, jws.ErrAlgorithm) {
