@@ -3,6 +3,8 @@ package keys
 import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
+	"encoding/base64"
 	"fmt"
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
@@ -56,30 +58,68 @@ func ParsePrivateJWK(data []byte) (*PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidJWK, err)
 	}
-	k, err := parseJWK(m)
-	if err != nil {
+	if _, err := parseJWK(m); err != nil {
 		return nil, err
 	}
-	if _, ok := m["d"]; !ok {
+	dRaw, ok := m["d"]
+	if !ok {
 		return nil, fmt.Errorf("%w: no \"d\": this is a public key, a private key is needed", ErrInvalidJWK)
 	}
-	var raw any
-	if err := jwk.Export(k, &raw); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidJWK, err)
+	public := make(map[string]any, len(m))
+	for name, v := range m {
+		if name != "d" {
+			public[name] = v
+		}
 	}
+	stated, err := PublicKeyFromJWK(public)
+	if err != nil {
+		return nil, err
+	}
+	d, err := strictB64.DecodeString(dRaw.(string)) // parseJWK checked it is a string
+	if err != nil || !validB64(dRaw.(string)) {
+		return nil, fmt.Errorf("%w: \"d\" is not base64url", ErrInvalidJWK)
+	}
+	// The public key is derived from the private scalar or seed by the
+	// standard library, never taken from the file, and must be the one the
+	// file states: otherwise the file advertises one key and signs with
+	// another.
 	var priv *PrivateKey
-	switch sk := raw.(type) {
-	case ed25519.PrivateKey:
-		priv, err = NewPrivateKey(sk)
-	case *ecdsa.PrivateKey:
-		priv, err = NewPrivateKey(sk)
+	switch stated.Algorithm() {
+	case EdDSA:
+		if len(d) != ed25519.SeedSize {
+			return nil, fmt.Errorf("%w: Ed25519 \"d\" is %d bytes, not %d (RFC 8037 §2)", ErrInvalidJWK, len(d), ed25519.SeedSize)
+		}
+		priv, err = NewPrivateKey(ed25519.NewKeyFromSeed(d))
 	default:
-		return nil, fmt.Errorf("%w: %T", ErrUnsupportedKey, raw)
+		if len(d) != 32 {
+			return nil, fmt.Errorf("%w: P-256 \"d\" is %d bytes, not 32 (RFC 7518 §6.2.2.1)", ErrInvalidJWK, len(d))
+		}
+		var sk *ecdsa.PrivateKey
+		if sk, err = ecdsa.ParseRawPrivateKey(elliptic.P256(), d); err != nil {
+			return nil, fmt.Errorf("%w: P-256 \"d\": %w", ErrInvalidJWK, err)
+		}
+		priv, err = NewPrivateKey(sk)
 	}
 	if err != nil {
 		return nil, err
 	}
+	if !stated.Equal(priv.Public()) {
+		return nil, fmt.Errorf("%w: \"d\" is not the private key of the public key in the JWK", ErrInvalidJWK)
+	}
 	return priv.WithKeyID(kidOf(m)), nil
+}
+
+var strictB64 = base64.RawURLEncoding.Strict()
+
+// validB64 refuses the line breaks encoding/base64 would skip.
+func validB64(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // ParseJWK reads a JWK that may be public or private and returns its public
