@@ -73,8 +73,7 @@ func (s *SDJWT) Select(paths ...Path) (*SDJWT, error) {
 
 func (v *HolderView) selectFrom(s *SDJWT, paths []Path) (*SDJWT, error) {
 	keep := make([]bool, len(s.Disclosures))
-	var include func(i int)
-	include = func(i int) {
+	include := func(i int) {
 		for ; i >= 0 && !keep[i]; i = v.Disclosed[i].Parent {
 			keep[i] = true
 		}
