@@ -6,11 +6,12 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
 // Marshal is Append to a new buffer.
-func Marshal(v any) ([]byte, error) { return Append(nil, v) }
+func Marshal(v any) ([]byte, error) { return Append(make([]byte, 0, 128), v) }
 
 // Append appends the JSON encoding of v to buf. It handles the shapes Parse
 // produces (and the Go integer and float types) without reflection, writes
@@ -40,7 +41,7 @@ func appendValue(buf []byte, v any, depth int) ([]byte, error) {
 		return AppendString(buf, x)
 	case json.Number:
 		if !validNumber(string(x)) {
-			return buf, fmt.Errorf("jsonx: invalid number %q", string(x))
+			return buf, fmt.Errorf("jsonx: invalid number %s", quoteName(string(x)))
 		}
 		return append(buf, x...), nil
 	case int:
@@ -84,7 +85,42 @@ func appendValue(buf []byte, v any, depth int) ([]byte, error) {
 		}
 		return append(buf, ']'), nil
 	case map[string]any:
-		return appendObject(buf, x, depth)
+		// Written out here rather than in a function of its own: escape
+		// analysis then sees buf only flow to the result, so that a
+		// caller's stack buffer stays on the stack.
+		// The members in name order: taken once from the map (no look-up
+		// per member after), and sorted by insertion when they are few.
+		var small [16]member
+		members := small[:0]
+		for k, e := range x {
+			members = append(members, member{k, e})
+		}
+		if len(members) > 16 {
+			slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.name, b.name) })
+		} else {
+			for i := 1; i < len(members); i++ {
+				m, j := members[i], i
+				for ; j > 0 && members[j-1].name > m.name; j-- {
+					members[j] = members[j-1]
+				}
+				members[j] = m
+			}
+		}
+		buf = append(buf, '{')
+		for i, m := range members {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			var err error
+			if buf, err = AppendString(buf, m.name); err != nil {
+				return buf, err
+			}
+			buf = append(buf, ':')
+			if buf, err = appendValue(buf, m.value, depth+1); err != nil {
+				return buf, err
+			}
+		}
+		return append(buf, '}'), nil
 	default:
 		b, err := json.Marshal(x)
 		if err != nil {
@@ -94,28 +130,10 @@ func appendValue(buf []byte, v any, depth int) ([]byte, error) {
 	}
 }
 
-func appendObject(buf []byte, m map[string]any, depth int) ([]byte, error) {
-	var small [16]string
-	keys := small[:0]
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	buf = append(buf, '{')
-	for i, k := range keys {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		var err error
-		if buf, err = AppendString(buf, k); err != nil {
-			return buf, err
-		}
-		buf = append(buf, ':')
-		if buf, err = appendValue(buf, m[k], depth+1); err != nil {
-			return buf, err
-		}
-	}
-	return append(buf, '}'), nil
+// member is an object member being written.
+type member struct {
+	name  string
+	value any
 }
 
 func appendFloat(buf []byte, f float64) ([]byte, error) {
@@ -137,6 +155,11 @@ const hexDigits = "0123456789abcdef"
 // AppendString appends s as a JSON string. It escapes only what RFC 8259
 // requires (quote, backslash, control characters) and refuses invalid UTF-8.
 func AppendString(buf []byte, s string) ([]byte, error) {
+	if plainString(s) {
+		buf = append(buf, '"')
+		buf = append(buf, s...)
+		return append(buf, '"'), nil
+	}
 	buf = append(buf, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -173,8 +196,38 @@ func AppendString(buf []byte, s string) ([]byte, error) {
 	return append(buf, '"'), nil
 }
 
+// plainString reports whether s is valid UTF-8 with nothing to escape (no
+// quote, backslash or control character), eight bytes at a time.
+func plainString(s string) bool {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	i := 0
+	var high uint64 // the high bits of every byte: zero for ASCII
+	for ; i+8 <= len(s); i += 8 {
+		v := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// A byte below 0x20, or equal to '"' or '\\', sets its high bit
+		// here (bytes of 0x80 and above aside, which ^v masks out).
+		special := (v - 0x20*ones) | (v ^ '"'*ones - ones) | (v ^ '\\'*ones - ones)
+		if special&^v&highs != 0 {
+			return false
+		}
+		high |= v
+	}
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+		high |= uint64(c)
+	}
+	return high&highs == 0 || utf8.ValidString(s)
+}
+
 func validNumber(s string) bool {
-	p := parser{data: []byte(s)}
+	p := parser{data: s}
 	_, err := p.number()
 	return err == nil && p.pos == len(s)
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	mrand "math/rand/v2"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -193,4 +195,96 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("round trip of %q through %q failed: %v", data, out, err)
 		}
 	})
+}
+
+// TestPlainString checks the eight-bytes-at-a-time test of AppendString's
+// fast path against a byte-by-byte one.
+func TestPlainString(t *testing.T) {
+	slow := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+				return false
+			}
+		}
+		return utf8.ValidString(s)
+	}
+	alphabet := []byte{0, 1, 0x1f, 0x20, 0x21, '"', 0x23, '\\', 0x5b, 0x5d, 'a', 0x7f, 0x80, 0xa0, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xff, 0xdd, 0xa2}
+	r := mrand.New(mrand.NewPCG(1, 2))
+	for range 200000 {
+		b := make([]byte, r.IntN(40))
+		for i := range b {
+			if r.IntN(4) == 0 {
+				b[i] = alphabet[r.IntN(len(alphabet))]
+			} else {
+				b[i] = byte('a' + r.IntN(26))
+			}
+		}
+		s := string(b)
+		require.Equal(t, slow(s), plainString(s), "%q", s)
+		got, err := AppendString(nil, s)
+		want, wantErr := appendStringSlow(nil, s)
+		require.Equal(t, wantErr, err, "%q", s)
+		require.Equal(t, string(want), string(got), "%q", s)
+	}
+}
+
+// TestErrorQuotesAreCapped: a long member name is quoted in an error cut
+// to about 64 bytes, so that an error stays one short line.
+func TestErrorQuotesAreCapped(t *testing.T) {
+	long := strings.Repeat("k", 5000)
+	_, err := Parse([]byte(`{"` + long + `":1,"` + long + `":2}`))
+	require.ErrorContains(t, err, `duplicate member "kkkk`)
+	require.Less(t, len(err.Error()), 120)
+	require.Contains(t, err.Error(), `"…`)
+	_, err = Parse([]byte(`{"a":1,"a":2}`))
+	require.ErrorContains(t, err, `duplicate member "a"`)
+	_, err = Marshal(json.Number(strings.Repeat("9", 1000) + "x"))
+	require.ErrorContains(t, err, "invalid number")
+	require.Less(t, len(err.Error()), 120)
+}
+
+// TestSkipPlain checks the eight-bytes-at-a-time scan of the parser's
+// string fast path against a byte-by-byte one.
+func TestSkipPlain(t *testing.T) {
+	alphabet := []byte{0, 1, 0x1f, 0x20, 0x21, '"', 0x23, '\\', 0x5b, 0x5d, 0x7f, 0x80, 0xa0, 0xc3, 0xe2, 0xff}
+	r := mrand.New(mrand.NewPCG(3, 4))
+	for range 200000 {
+		b := make([]byte, r.IntN(40))
+		for i := range b {
+			if r.IntN(6) == 0 {
+				b[i] = alphabet[r.IntN(len(alphabet))]
+			} else {
+				b[i] = byte('a' + r.IntN(26))
+			}
+		}
+		from := r.IntN(len(b) + 1)
+		want := from
+		for ; want < len(b); want++ {
+			if c := b[want]; c < 0x20 || c == '"' || c == '\\' {
+				break
+			}
+		}
+		got, ascii := skipPlain(string(b), from)
+		require.Equal(t, want, got, "%q from %d", b, from)
+		if ascii {
+			for _, c := range b[from:want] {
+				require.Less(t, c, byte(0x80), "%q from %d", b, from)
+			}
+		}
+	}
+}
+
+// TestEscapeErrorsAreOneLine: an invalid escape of a control character
+// (found by sdjwt's FuzzParse) is reported without writing it out.
+func TestEscapeErrorsAreOneLine(t *testing.T) {
+	for _, in := range []string{"\"\\\n\"", "\"\\\r\"", "\"\\\x00\"", "\"\\\xff\"", `"\x"`} {
+		_, err := Parse([]byte(in))
+		require.ErrorContains(t, err, "invalid escape")
+		require.NotContains(t, err.Error(), "\n")
+		require.NotContains(t, err.Error(), "\r")
+	}
+	_, err := Parse([]byte(`"\x"`))
+	require.ErrorContains(t, err, `invalid escape \x`)
+	_, err = Parse([]byte("\"\\\n\""))
+	require.ErrorContains(t, err, `invalid escape \ followed by byte 0x0a`)
 }

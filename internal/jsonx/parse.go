@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
+	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -61,7 +63,9 @@ func ParseWithLimits(data []byte, lim Limits) (any, error) {
 	if len(data) > lim.MaxBytes {
 		return nil, &SyntaxError{Offset: lim.MaxBytes, Msg: fmt.Sprintf("document is %d bytes, more than the limit of %d", len(data), lim.MaxBytes)}
 	}
-	p := parser{data: data, maxDepth: lim.MaxDepth}
+	// One copy of the whole document: every string and number without
+	// escapes is then a substring of it rather than an allocation of its own.
+	p := parser{data: string(data), maxDepth: lim.MaxDepth}
 	p.skipSpace()
 	v, err := p.value(0)
 	if err != nil {
@@ -93,7 +97,7 @@ func ParseObjectWithLimits(data []byte, lim Limits) (map[string]any, error) {
 }
 
 type parser struct {
-	data     []byte
+	data     string
 	pos      int
 	maxDepth int
 }
@@ -144,7 +148,7 @@ func (p *parser) value(depth int) (any, error) {
 }
 
 func (p *parser) literal(word string) error {
-	if len(p.data)-p.pos < len(word) || string(p.data[p.pos:p.pos+len(word)]) != word {
+	if len(p.data)-p.pos < len(word) || p.data[p.pos:p.pos+len(word)] != word {
 		return p.errorf("invalid literal, expected %s", word)
 	}
 	p.pos += len(word)
@@ -170,7 +174,7 @@ func (p *parser) object(depth int) (any, error) {
 			return nil, err
 		}
 		if _, dup := m[key]; dup {
-			return nil, &SyntaxError{Offset: at, Msg: fmt.Sprintf("duplicate member %q", key)}
+			return nil, &SyntaxError{Offset: at, Msg: "duplicate member " + quoteName(key)}
 		}
 		p.skipSpace()
 		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
@@ -201,19 +205,33 @@ func (p *parser) object(depth int) (any, error) {
 
 func (p *parser) array(depth int) (any, error) {
 	p.pos++ // '['
-	a := make([]any, 0, 4)
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
 		p.pos++
-		return a, nil
+		return make([]any, 0), nil // empty, not nil
 	}
+	// The first elements go to the stack, so that a short array (every
+	// Disclosure is one) is allocated once, at its length.
+	var small [8]any
+	n := 0
+	var a []any // once small is full
 	for {
 		p.skipSpace()
 		v, err := p.value(depth)
 		if err != nil {
 			return nil, err
 		}
-		a = append(a, v)
+		switch {
+		case a != nil:
+			a = append(a, v)
+		case n < len(small):
+			small[n] = v
+			n++
+		default:
+			a = make([]any, n, 2*n)
+			copy(a, small[:n])
+			a = append(a, v)
+		}
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			return nil, p.errorf("unexpected end of input in array")
@@ -223,6 +241,10 @@ func (p *parser) array(depth int) (any, error) {
 			p.pos++
 		case ']':
 			p.pos++
+			if a == nil {
+				a = make([]any, n)
+				copy(a, small[:n])
+			}
 			return a, nil
 		default:
 			return nil, p.errorf("expected ',' or ']' in array")
@@ -281,17 +303,17 @@ func (p *parser) string() (string, error) {
 	start := p.pos
 	d := p.data
 	// Fast path: no escapes, ASCII or valid UTF-8.
-	i := start
+	i, ascii := skipPlain(d, start)
 	for i < len(d) {
 		c := d[i]
 		if c == '"' {
 			s := d[start:i]
-			if !utf8.Valid(s) {
+			if !ascii && !utf8.ValidString(s) {
 				p.pos = start
 				return "", p.errorf("invalid UTF-8 in string")
 			}
 			p.pos = i + 1
-			return string(s), nil
+			return s, nil
 		}
 		if c == '\\' {
 			break
@@ -307,8 +329,8 @@ func (p *parser) string() (string, error) {
 		return "", p.errorf("unterminated string")
 	}
 	// Slow path with escapes.
-	buf := make([]byte, 0, i-start+16)
-	buf = append(buf, d[start:i]...)
+	var small [64]byte
+	buf := append(small[:0], d[start:i]...)
 	for i < len(d) {
 		c := d[i]
 		switch {
@@ -378,6 +400,9 @@ func (p *parser) string() (string, error) {
 			buf = utf8.AppendRune(buf, r)
 		default:
 			p.pos = i
+			if e < 0x20 || e >= 0x7f { // not to be written as it is: a line break would break the message
+				return "", p.errorf("invalid escape \\ followed by byte %#02x", e)
+			}
 			return "", p.errorf("invalid escape \\%c", e)
 		}
 	}
@@ -385,12 +410,70 @@ func (p *parser) string() (string, error) {
 	return "", p.errorf("unterminated string")
 }
 
-func hex4(d []byte, at int) (rune, bool) {
+// maxQuoted bounds the quoted form of a name or value in an error message,
+// so that an error stays one short line whatever the input holds.
+const maxQuoted = 64
+
+// quoteName quotes s as %q does; when the quoted form would be longer than
+// maxQuoted bytes, it quotes as many whole characters of s as fit and
+// marks the cut with "…" after the closing quote.
+func quoteName(s string) string {
+	if len(s) <= maxQuoted {
+		if q := strconv.Quote(s); len(q) <= maxQuoted {
+			return q
+		}
+	}
+	b := make([]byte, 0, maxQuoted+len("…"))
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		q := strconv.Quote(s[i : i+size])
+		if len(b)+len(q)-1 > maxQuoted { // the piece without its quotes, and the closing quote
+			break
+		}
+		b = append(b, q[1:len(q)-1]...)
+		i += size
+	}
+	b = append(b, '"')
+	return string(b) + "…"
+}
+
+// skipPlain returns the index of the first byte at or after i that is a
+// quote, a backslash or a control character, or len(d), eight bytes at a
+// time as AppendString's plainString does; and whether every byte before it
+// is ASCII (false may also mean "not known").
+func skipPlain(d string, i int) (int, bool) {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	var high uint64
+	for ; i+8 <= len(d); i += 8 {
+		v := uint64(d[i]) | uint64(d[i+1])<<8 | uint64(d[i+2])<<16 | uint64(d[i+3])<<24 |
+			uint64(d[i+4])<<32 | uint64(d[i+5])<<40 | uint64(d[i+6])<<48 | uint64(d[i+7])<<56
+		high |= v
+		// The lowest high bit set is that of the first such byte (those
+		// above it may be set by the borrow, bytes of 0x80 and above never).
+		if m := ((v - 0x20*ones) | (v ^ '"'*ones - ones) | (v ^ '\\'*ones - ones)) &^ v & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)/8, high&highs == 0
+		}
+	}
+	for ; i < len(d); i++ {
+		c := d[i]
+		if c < 0x20 || c == '"' || c == '\\' {
+			break
+		}
+		high |= uint64(c)
+	}
+	return i, high&highs == 0
+}
+
+func hex4(d string, at int) (rune, bool) {
 	if at+4 > len(d) {
 		return 0, false
 	}
 	var r rune
-	for _, c := range d[at : at+4] {
+	for _, c := range []byte(d[at : at+4]) {
 		r <<= 4
 		switch {
 		case c >= '0' && c <= '9':

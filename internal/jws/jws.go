@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/seoulid/seoulid/internal/b64url"
 	"github.com/seoulid/seoulid/internal/jsonx"
 	"github.com/seoulid/seoulid/internal/keys"
 )
@@ -40,34 +41,24 @@ type Signer interface {
 
 var b64 = base64.RawURLEncoding
 
-// strictB64 also refuses non-zero trailing bits, so that every byte string
-// has exactly one encoding.
-var strictB64 = base64.RawURLEncoding.Strict()
-
-// DecodeSegment decodes base64url without padding (RFC 7515 §2) strictly:
-// only the 64 characters of the URL-safe alphabet, no padding, no line
-// breaks (which encoding/base64 would otherwise skip), no non-zero trailing
-// bits. Each byte string has exactly one accepted encoding, which matters
-// where a digest is taken over the encoded form (SD-JWT Disclosures).
-func DecodeSegment(s string) ([]byte, error) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return nil, fmt.Errorf("character %q at %d is not base64url", c, i)
-		}
-	}
-	b, err := strictB64.DecodeString(s)
-	if err != nil {
-		return nil, fmt.Errorf("not base64url: %w", err)
-	}
-	return b, nil
-}
+// DecodeSegment decodes a base64url segment strictly (RFC 7515 §2): see
+// package b64url. Each byte string has exactly one accepted encoding,
+// which matters where a digest is taken over the encoded form (SD-JWT
+// Disclosures).
+func DecodeSegment(s string) ([]byte, error) { return b64url.Decode(s) }
 
 // Sign makes a compact JWS of payload. The header gets "alg" from the
 // signer, and "kid" from the signer when the signer has one and header does
 // not set it; header may carry anything else ("typ", "x5c", …) and is not
 // modified. The payload is used as given (it is the caller's JSON).
 func Sign(ctx context.Context, s Signer, header map[string]any, payload []byte) (string, error) {
+	if _, ok := header["alg"]; ok {
+		return "", fmt.Errorf("%w: the header must not set \"alg\"; it follows from the signing key", ErrMalformed)
+	}
+	var small [256]byte
+	if hb, ok := appendFlatHeader(small[:0], s, header); ok {
+		return SignRaw(ctx, s, hb, payload)
+	}
 	h := make(map[string]any, len(header)+2)
 	for k, v := range header {
 		h[k] = v
@@ -88,22 +79,100 @@ func Sign(ctx context.Context, s Signer, header map[string]any, payload []byte) 
 	return SignRaw(ctx, s, hb, payload)
 }
 
+// appendFlatHeader appends the protected header Sign makes — header with
+// "alg" and "kid" from s, members sorted by name, as jsonx writes an object
+// — without copying header into a new map, when every value of header is
+// a string, a boolean or null (as "typ" is). ok is false otherwise, and
+// Sign then takes the general way.
+func appendFlatHeader(dst []byte, s Signer, header map[string]any) (out []byte, ok bool) {
+	var small [8]string
+	names := small[:0]
+	for name, v := range header {
+		switch v.(type) {
+		case string, bool, nil:
+		default:
+			return dst, false
+		}
+		names = append(names, name)
+	}
+	alg, kid := string(s.Algorithm()), s.KeyID()
+	names = append(names, "alg")
+	if _, set := header["kid"]; kid != "" && !set {
+		names = append(names, "kid")
+	}
+	slices.Sort(names)
+	dst = append(dst, '{')
+	for i, name := range names {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var err error
+		if dst, err = jsonx.AppendString(dst, name); err != nil {
+			return dst, false
+		}
+		dst = append(dst, ':')
+		var v any
+		switch name {
+		case "alg":
+			v = alg
+		case "kid":
+			var set bool
+			if v, set = header["kid"]; !set {
+				v = kid
+			}
+		default:
+			v = header[name]
+		}
+		if dst, err = appendScalar(dst, v); err != nil {
+			return dst, false
+		}
+	}
+	return append(dst, '}'), true
+}
+
+// appendScalar is jsonx.Append for the values appendFlatHeader admits.
+func appendScalar(dst []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case string:
+		return jsonx.AppendString(dst, x)
+	case bool:
+		if x {
+			return append(dst, "true"...), nil
+		}
+		return append(dst, "false"...), nil
+	default:
+		return append(dst, "null"...), nil
+	}
+}
+
 // SignRaw makes a compact JWS from an already serialized protected header,
 // which must contain the signer's "alg". It is Sign without the header map,
 // for hot paths that build the header once.
 func SignRaw(ctx context.Context, s Signer, header, payload []byte) (string, error) {
 	hl, pl := b64.EncodedLen(len(header)), b64.EncodedLen(len(payload))
-	buf := make([]byte, hl+1+pl+1+b64.EncodedLen(64))
-	b64.Encode(buf, header)
-	buf[hl] = '.'
-	b64.Encode(buf[hl+1:], payload)
-	input := buf[:hl+1+pl]
+	size := hl + 1 + pl + 1 + b64.EncodedLen(64)
+	if k, ok := s.(*keys.PrivateKey); ok && size <= 4096 {
+		// The common signer, which keeps nothing of what it signs: the
+		// signing input can be made on the stack, and the token is then
+		// the only allocation.
+		var small [4096]byte
+		input := b64url.AppendEncode(append(b64url.AppendEncode(small[:0], header), '.'), payload)
+		sig, err := k.Sign(ctx, input)
+		if err != nil {
+			return "", fmt.Errorf("jws: sign: %w", err)
+		}
+		return string(b64url.AppendEncode(append(input, '.'), sig)), nil
+	}
+	buf := make([]byte, 0, size)
+	buf = b64url.AppendEncode(buf, header)
+	buf = append(buf, '.')
+	input := b64url.AppendEncode(buf, payload)
 	sig, err := s.Sign(ctx, input)
 	if err != nil {
 		return "", fmt.Errorf("jws: sign: %w", err)
 	}
-	out := append(buf[:len(input)], '.')
-	out = b64.AppendEncode(out, sig)
+	out := append(input, '.')
+	out = b64url.AppendEncode(out, sig)
 	return string(out), nil
 }
 
@@ -147,7 +216,8 @@ func Parse(token string, lim Limits) (*Token, error) {
 	if b64.DecodedLen(len(hPart)) > maxHeader {
 		return nil, fmt.Errorf("%w: protected header longer than %d bytes", ErrMalformed, maxHeader)
 	}
-	hb, err := DecodeSegment(hPart)
+	var small [512]byte // the header is parsed, not kept
+	hb, err := b64url.AppendDecode(small[:0], hPart)
 	if err != nil {
 		return nil, fmt.Errorf("%w: protected header: %w", ErrMalformed, err)
 	}
@@ -166,14 +236,17 @@ func Parse(token string, lim Limits) (*Token, error) {
 	if _, ok := header["crit"]; ok {
 		return nil, fmt.Errorf("%w: protected header has \"crit\", and no critical extension is understood here (RFC 7515 §4.1.11)", ErrMalformed)
 	}
-	payload, err := DecodeSegment(pPart)
+	// The payload and the signature share one allocation.
+	buf := make([]byte, 0, b64.DecodedLen(len(pPart))+b64.DecodedLen(len(sPart)))
+	payload, err := b64url.AppendDecode(buf, pPart)
 	if err != nil {
 		return nil, fmt.Errorf("%w: payload: %w", ErrMalformed, err)
 	}
-	sig, err := DecodeSegment(sPart)
+	sig, err := b64url.AppendDecode(payload[len(payload):], sPart)
 	if err != nil {
 		return nil, fmt.Errorf("%w: signature: %w", ErrMalformed, err)
 	}
+	payload = payload[:len(payload):len(payload)] // appending to it never touches sig
 	return &Token{
 		raw:       token,
 		dot2:      dot2,
@@ -216,7 +289,8 @@ func (t *Token) Verify(pub *keys.PublicKey, allowed []keys.Algorithm) error {
 	if pub == nil {
 		return fmt.Errorf("%w: no key to verify with", ErrSignature)
 	}
-	if err := pub.Verify(t.alg, []byte(t.SigningInput()), t.signature); err != nil {
+	var small [2048]byte // most signing inputs fit: no copy on the heap
+	if err := pub.Verify(t.alg, append(small[:0], t.SigningInput()...), t.signature); err != nil {
 		return fmt.Errorf("%w: %w", ErrSignature, err)
 	}
 	t.verified = true

@@ -72,7 +72,7 @@ func TestParseRejects(t *testing.T) {
 		{h(`{"alg":"EdDSA","alg":"none"}`) + "." + h("{}") + ".AAAA", `duplicate member "alg"`},
 		{h(`{"alg":"EdDSA","crit":["b64"]}`) + "." + h("{}") + ".AAAA", `"crit"`},
 		{h(`[1]`) + "." + h("{}") + ".AAAA", "expected a JSON object"},
-		{h(`{"alg":"EdDSA","x":"` + strings.Repeat("a", 5000) + `"}`) + ".e30.AAAA", "protected header longer than"},
+		{h(`{"alg":"EdDSA","x":"`+strings.Repeat("a", 5000)+`"}`) + ".e30.AAAA", "protected header longer than"},
 		{strings.Repeat("a", 70000), "more than the limit"},
 	}
 	for _, c := range cases {

@@ -4,11 +4,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
-	"encoding/base64"
 	"fmt"
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
 
+	"github.com/seoulid/seoulid/internal/b64url"
 	"github.com/seoulid/seoulid/internal/jsonx"
 )
 
@@ -37,6 +37,15 @@ func PublicKeyFromJWK(m map[string]any) (*PublicKey, error) {
 	if _, ok := m["d"]; ok {
 		return nil, ErrPrivateMaterial
 	}
+	if pub := plainPublicJWK(m); pub != nil {
+		return pub, nil
+	}
+	return publicKeyFromJWK(m)
+}
+
+// publicKeyFromJWK is PublicKeyFromJWK through jwx, for every JWK that
+// plainPublicJWK does not take.
+func publicKeyFromJWK(m map[string]any) (*PublicKey, error) {
 	k, err := parseJWK(m)
 	if err != nil {
 		return nil, err
@@ -75,8 +84,8 @@ func ParsePrivateJWK(data []byte) (*PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := strictB64.DecodeString(dRaw.(string)) // parseJWK checked it is a string
-	if err != nil || !validB64(dRaw.(string)) {
+	d, err := b64url.Decode(dRaw.(string)) // parseJWK checked it is a string
+	if err != nil {
 		return nil, fmt.Errorf("%w: \"d\" is not base64url", ErrInvalidJWK)
 	}
 	// The public key is derived from the private scalar or seed by the
@@ -107,19 +116,6 @@ func ParsePrivateJWK(data []byte) (*PrivateKey, error) {
 		return nil, fmt.Errorf("%w: \"d\" is not the private key of the public key in the JWK", ErrInvalidJWK)
 	}
 	return priv.WithKeyID(kidOf(m)), nil
-}
-
-var strictB64 = base64.RawURLEncoding.Strict()
-
-// validB64 refuses the line breaks encoding/base64 would skip.
-func validB64(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // ParseJWK reads a JWK that may be public or private and returns its public
@@ -196,4 +192,77 @@ func parseJWK(m map[string]any) (jwk.Key, error) {
 func kidOf(m map[string]any) string {
 	kid, _ := m["kid"].(string)
 	return kid
+}
+
+// plainPublicJWK reads the common case of a public JWK directly: exactly
+// kty, crv and the coordinates, with at most a string "kid", a fitting
+// "alg" and "use": "sig". It returns nil for anything else, which then goes
+// the full way through jwx (publicKeyFromJWK). Whatever it accepts, the
+// full way accepts as the same key (TestPlainPublicJWK, FuzzPlainPublicJWK).
+func plainPublicJWK(m map[string]any) *PublicKey {
+	kty, _ := m["kty"].(string)
+	crv, _ := m["crv"].(string)
+	var alg Algorithm
+	members := 3 // kty, crv, x
+	switch {
+	case kty == "OKP" && crv == "Ed25519":
+		alg = EdDSA
+	case kty == "EC" && crv == "P-256":
+		alg, members = ES256, 4 // and y
+	default:
+		return nil
+	}
+	kid := ""
+	if v, ok := m["kid"]; ok {
+		s, isString := v.(string)
+		if !isString {
+			return nil
+		}
+		kid = s
+		members++
+	}
+	if v, ok := m["alg"]; ok {
+		if v != string(alg) && !(alg == EdDSA && v == "Ed25519") {
+			return nil
+		}
+		members++
+	}
+	if v, ok := m["use"]; ok {
+		if v != "sig" {
+			return nil
+		}
+		members++
+	}
+	if len(m) != members {
+		return nil // members jwx should look at (key_ops, x5c, …) or missing ones
+	}
+	var x [32]byte
+	if !coordinate(x[:], m["x"]) {
+		return nil
+	}
+	if alg == EdDSA {
+		return &PublicKey{key: ed25519.PublicKey(x[:]), kid: kid, x: m["x"].(string)}
+	}
+	var pt [65]byte
+	pt[0] = 4 // SEC 1 §2.3.3: uncompressed
+	copy(pt[1:33], x[:])
+	if !coordinate(pt[33:], m["y"]) {
+		return nil
+	}
+	ec, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), pt[:]) // refuses points off the curve
+	if err != nil {
+		return nil
+	}
+	return &PublicKey{ec: ec, kid: kid, x: m["x"].(string), y: m["y"].(string)}
+}
+
+// coordinate decodes into dst (32 bytes) a JWK coordinate that is strict
+// base64url of exactly 32 bytes.
+func coordinate(dst []byte, v any) bool {
+	s, ok := v.(string)
+	if !ok || len(s) != 43 { // 43 characters are 32 bytes
+		return false
+	}
+	out, err := b64url.AppendDecode(dst[:0], s)
+	return err == nil && len(out) == 32
 }

@@ -59,6 +59,10 @@ type PublicKey struct {
 	key ed25519.PublicKey // set for EdDSA
 	ec  *ecdsa.PublicKey  // set for ES256
 	kid string
+	// x and y are the JWK coordinates (base64url; y for ES256 only), made
+	// with the key so that writing its JWK, as every issuance does for the
+	// holder's key, costs no point conversion.
+	x, y string
 }
 
 // NewPublicKey wraps an ed25519.PublicKey or a P-256 *ecdsa.PublicKey.
@@ -68,15 +72,17 @@ func NewPublicKey(k crypto.PublicKey) (*PublicKey, error) {
 		if len(pk) != ed25519.PublicKeySize {
 			return nil, fmt.Errorf("%w: Ed25519 public key of %d bytes", ErrInvalidJWK, len(pk))
 		}
-		return &PublicKey{key: slices.Clone(pk)}, nil
+		return &PublicKey{key: slices.Clone(pk), x: b64(pk)}, nil
 	case *ecdsa.PublicKey:
 		if pk == nil || pk.Curve != elliptic.P256() {
 			return nil, fmt.Errorf("%w: only P-256 EC keys are supported", ErrUnsupportedKey)
 		}
-		if _, err := pk.ECDH(); err != nil { // rejects points not on the curve
+		ek, err := pk.ECDH() // rejects points not on the curve
+		if err != nil {
 			return nil, fmt.Errorf("%w: P-256 point is not on the curve", ErrInvalidJWK)
 		}
-		return &PublicKey{ec: pk}, nil
+		pt := ek.Bytes() // 0x04 || X || Y
+		return &PublicKey{ec: pk, x: b64(pt[1:33]), y: b64(pt[33:65])}, nil
 	default:
 		return nil, fmt.Errorf("%w: %T", ErrUnsupportedKey, k)
 	}
@@ -130,10 +136,74 @@ func (p *PublicKey) Verify(alg Algorithm, signingInput, sig []byte) error {
 	if len(sig) != 64 { // Ed25519 (RFC 8032 §5.1.6) and ES256 R||S (RFC 7518 §3.4) are both 64 bytes
 		return fmt.Errorf("%w: %s signature is %d bytes, not 64", ErrBadSignature, alg, len(sig))
 	}
-	if err := jwsbb.Verify(p.Crypto(), string(alg), signingInput, sig); err != nil {
+	if p.ec == nil {
+		if !ed25519.Verify(p.key, signingInput, sig) {
+			return ErrBadSignature
+		}
+		return nil
+	}
+	// What ecdsa.Verify does with R and S as big integers, without them.
+	var der [72]byte
+	rs, ok := appendECDSASignatureDER(der[:0], sig)
+	h := sha256.Sum256(signingInput)
+	if !ok || !ecdsa.VerifyASN1(p.ec, h[:], rs) {
 		return ErrBadSignature
 	}
 	return nil
+}
+
+// appendECDSASignatureDER appends the ASN.1 Ecdsa-Sig-Value (RFC 3279
+// §2.2.3) of a JWS ES256 signature R||S (RFC 7518 §3.4) to dst, as
+// crypto/ecdsa encodes it: minimal positive INTEGERs. ok is false when R or
+// S is zero, which ecdsa.Verify refuses as well.
+func appendECDSASignatureDER(dst, sig []byte) (der []byte, ok bool) {
+	r, s := trimLeadingZeros(sig[:32]), trimLeadingZeros(sig[32:])
+	if len(r) == 0 || len(s) == 0 {
+		return dst, false
+	}
+	lr, ls := len(r)+int(r[0]>>7), len(s)+int(s[0]>>7) // a 0x00 before a high bit
+	dst = append(dst, 0x30, byte(2+lr+2+ls))           // at most 70: the short form
+	for _, v := range [2][]byte{r, s} {
+		dst = append(dst, 0x02, byte(len(v)+int(v[0]>>7)))
+		if v[0]&0x80 != 0 {
+			dst = append(dst, 0)
+		}
+		dst = append(dst, v...)
+	}
+	return dst, true
+}
+
+func trimLeadingZeros(b []byte) []byte {
+	for len(b) > 0 && b[0] == 0 {
+		b = b[1:]
+	}
+	return b
+}
+
+// ecdsaSignatureRS turns the ASN.1 Ecdsa-Sig-Value crypto/ecdsa makes into
+// the JWS form R||S of 32 bytes each.
+func ecdsaSignatureRS(der []byte) ([]byte, error) {
+	bad := errors.New("malformed ECDSA signature")
+	if len(der) < 2 || der[0] != 0x30 || int(der[1]) != len(der)-2 {
+		return nil, bad
+	}
+	out := make([]byte, 64)
+	rest := der[2:]
+	for i := range 2 {
+		if len(rest) < 2 || rest[0] != 0x02 || int(rest[1]) > len(rest)-2 {
+			return nil, bad
+		}
+		v := trimLeadingZeros(rest[2 : 2+int(rest[1])])
+		rest = rest[2+int(rest[1]):]
+		if len(v) == 0 || len(v) > 32 {
+			return nil, bad
+		}
+		copy(out[32*(i+1)-len(v):32*(i+1)], v)
+	}
+	if len(rest) != 0 {
+		return nil, bad
+	}
+	return out, nil
 }
 
 // JWK returns the public key as a JWK object (RFC 7517 §4, RFC 8037 §2,
@@ -150,15 +220,9 @@ func (p *PublicKey) JWK() map[string]any {
 // thumbprintMembers are exactly the required members of RFC 7638 §3.2.
 func (p *PublicKey) thumbprintMembers() map[string]any {
 	if p.ec != nil {
-		pt := p.uncompressed()
-		return map[string]any{
-			"kty": "EC",
-			"crv": "P-256",
-			"x":   b64(pt[1:33]),
-			"y":   b64(pt[33:65]),
-		}
+		return map[string]any{"kty": "EC", "crv": "P-256", "x": p.x, "y": p.y}
 	}
-	return map[string]any{"kty": "OKP", "crv": "Ed25519", "x": b64(p.key)}
+	return map[string]any{"kty": "OKP", "crv": "Ed25519", "x": p.x}
 }
 
 // uncompressed is the SEC 1 encoding 0x04||X||Y of a P-256 key.
@@ -307,7 +371,12 @@ func (k *PrivateKey) Sign(ctx context.Context, signingInput []byte) ([]byte, err
 	if k.ec == nil {
 		return ed25519.Sign(k.ed, signingInput), nil // the fast path of issuance
 	}
-	sig, err := jwsbb.Sign(k.ec, string(ES256), signingInput, rand.Reader)
+	h := sha256.Sum256(signingInput)
+	der, err := ecdsa.SignASN1(rand.Reader, k.ec, h[:])
+	if err != nil {
+		return nil, fmt.Errorf("keys: ES256 sign: %w", err)
+	}
+	sig, err := ecdsaSignatureRS(der)
 	if err != nil {
 		return nil, fmt.Errorf("keys: ES256 sign: %w", err)
 	}

@@ -5,11 +5,10 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"fmt"
-	"hash"
 	"slices"
 
+	"github.com/seoulid/seoulid/internal/b64url"
 	"github.com/seoulid/seoulid/internal/jsonx"
-	"github.com/seoulid/seoulid/internal/jws"
 )
 
 // HashAlg is a digest algorithm named as in the IANA "Named Information Hash
@@ -31,16 +30,61 @@ func (h HashAlg) valid() bool { return slices.Contains(DefaultHashAlgs, h) }
 // Digest is the base64url-encoded digest of the US-ASCII bytes of s
 // (RFC 9901 §4.2.3 for Disclosures, §4.3.1 for sd_hash).
 func (h HashAlg) Digest(s string) string {
+	var buf [86]byte // base64url of 64 bytes
+	return string(h.appendDigest(buf[:0], s))
+}
+
+// appendDigest appends Digest(s) to dst.
+func (h HashAlg) appendDigest(dst []byte, s string) []byte {
+	var sum [sha512.Size]byte
+	return b64url.AppendEncode(dst, h.appendSumString(sum[:0], s))
+}
+
+// appendSumString appends the raw digest of s to dst. It hashes s through a
+// small stack buffer instead of a []byte copy of it, which would be an
+// allocation per Disclosure.
+func (h HashAlg) appendSumString(dst []byte, s string) []byte {
+	var chunk [256]byte
 	switch h {
 	case SHA384:
-		sum := sha512.Sum384([]byte(s))
-		return b64.EncodeToString(sum[:])
+		d := sha512.New384()
+		for len(s) > 0 {
+			n := copy(chunk[:], s)
+			d.Write(chunk[:n])
+			s = s[n:]
+		}
+		return d.Sum(dst)
 	case SHA512:
-		sum := sha512.Sum512([]byte(s))
-		return b64.EncodeToString(sum[:])
+		d := sha512.New()
+		for len(s) > 0 {
+			n := copy(chunk[:], s)
+			d.Write(chunk[:n])
+			s = s[n:]
+		}
+		return d.Sum(dst)
 	default:
-		sum := sha256.Sum256([]byte(s))
-		return b64.EncodeToString(sum[:])
+		d := sha256.New()
+		for len(s) > 0 {
+			n := copy(chunk[:], s)
+			d.Write(chunk[:n])
+			s = s[n:]
+		}
+		return d.Sum(dst)
+	}
+}
+
+// appendSum appends the raw digest of b to dst.
+func (h HashAlg) appendSum(dst, b []byte) []byte {
+	switch h {
+	case SHA384:
+		sum := sha512.Sum384(b)
+		return append(dst, sum[:]...)
+	case SHA512:
+		sum := sha512.Sum512(b)
+		return append(dst, sum[:]...)
+	default:
+		sum := sha256.Sum256(b)
+		return append(dst, sum[:]...)
 	}
 }
 
@@ -52,17 +96,6 @@ func (h HashAlg) size() int {
 		return sha512.Size
 	default:
 		return sha256.Size
-	}
-}
-
-func (h HashAlg) new() hash.Hash {
-	switch h {
-	case SHA384:
-		return sha512.New384()
-	case SHA512:
-		return sha512.New()
-	default:
-		return sha256.New()
 	}
 }
 
@@ -91,7 +124,7 @@ func ParseDisclosure(encoded string) (Disclosure, error) {
 	if len(encoded) > MaxDisclosureBytes {
 		return Disclosure{}, fmt.Errorf("longer than %d bytes", MaxDisclosureBytes)
 	}
-	raw, err := jws.DecodeSegment(encoded)
+	raw, err := b64url.Decode(encoded)
 	if err != nil {
 		return Disclosure{}, err
 	}
@@ -129,37 +162,9 @@ func ParseDisclosure(encoded string) (Disclosure, error) {
 	return d, nil
 }
 
-// newDisclosure encodes a Disclosure as seoulid issues it: compact JSON
-// (RFC 9901 §4.2.1 allows any JSON spelling; the digest is over this one).
-func newDisclosure(salt string, element bool, name string, value any) (Disclosure, error) {
-	buf := make([]byte, 0, 64)
-	buf = append(buf, '[')
-	buf = append(buf, '"')
-	buf = append(buf, salt...) // salts are base64url, nothing to escape
-	buf = append(buf, '"', ',')
-	var err error
-	if !element {
-		if buf, err = jsonx.AppendString(buf, name); err != nil {
-			return Disclosure{}, err
-		}
-		buf = append(buf, ',')
-	}
-	if buf, err = jsonx.Append(buf, value); err != nil {
-		return Disclosure{}, err
-	}
-	buf = append(buf, ']')
-	return Disclosure{
-		Encoded: b64.EncodeToString(buf),
-		Salt:    salt,
-		Element: element,
-		Name:    name,
-		Value:   value,
-	}, nil
-}
-
 // Decoded returns the JSON text of the Disclosure, for display.
 func (d Disclosure) Decoded() string {
-	raw, err := jws.DecodeSegment(d.Encoded)
+	raw, err := b64url.Decode(d.Encoded)
 	if err != nil {
 		return ""
 	}

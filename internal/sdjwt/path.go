@@ -196,15 +196,6 @@ func (p Path) child(e any) Path {
 	return c
 }
 
-// matches reports whether the concrete path c (names and indexes only) is
-// selected by the pattern p (which may hold nil for "every element").
-func (p Path) matches(c Path) bool {
-	if len(p) != len(c) {
-		return false
-	}
-	return p.prefixOf(c)
-}
-
 // prefixOf reports whether pattern p selects a prefix of concrete path c.
 func (p Path) prefixOf(c Path) bool {
 	if len(p) > len(c) {
@@ -218,19 +209,6 @@ func (p Path) prefixOf(c Path) bool {
 			continue
 		}
 		if e != c[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// equalPattern reports whether two patterns are identical.
-func (p Path) equalPattern(q Path) bool {
-	if len(p) != len(q) {
-		return false
-	}
-	for i := range p {
-		if p[i] != q[i] {
 			return false
 		}
 	}

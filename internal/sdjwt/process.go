@@ -1,8 +1,10 @@
 package sdjwt
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/seoulid/seoulid/internal/jsonx"
 )
@@ -42,18 +44,32 @@ type processed struct {
 //
 // payload is not modified; the returned claims share only scalars with it.
 func process(payload map[string]any, disclosures []Disclosure, alg HashAlg) (*processed, error) {
-	p := processor{
-		byDigest:  make(map[string]int, len(disclosures)),
-		seen:      make(map[string]struct{}, len(disclosures)+8),
-		disclosed: make([]Disclosed, len(disclosures)),
+	p := processor{disclosed: make([]Disclosed, len(disclosures))}
+	// The digests of all Disclosures in one string, each a substring of
+	// it, sorted for look-up.
+	encLen := b64.EncodedLen(alg.size())
+	var small [16 * 86]byte
+	buf := small[:0]
+	for _, d := range disclosures {
+		buf = alg.appendDigest(buf, d.Encoded)
 	}
+	all := string(buf)
+	p.index = make([]digestIndex, 0, len(disclosures))
 	for i, d := range disclosures {
-		dg := alg.Digest(d.Encoded)
-		if j, dup := p.byDigest[dg]; dup {
-			return nil, fail(ErrDisclosure, fmt.Sprintf("disclosure %d is the same as disclosure %d (a Disclosure may be sent only once)", i+1, j+1))
-		}
-		p.byDigest[dg] = i
+		p.index = append(p.index, digestIndex{all[i*encLen : (i+1)*encLen], i})
 		p.disclosed[i] = Disclosed{Disclosure: d, Index: i, Parent: -2}
+	}
+	sortDigestIndex(p.index)
+	// Step 4 for Disclosures: the first one, in their order, whose digest
+	// an earlier one has, is reported with the first that has it.
+	dup, first := -1, -1
+	for k := 1; k < len(p.index); k++ {
+		if p.index[k].dg == p.index[k-1].dg && (k == 1 || p.index[k-2].dg != p.index[k].dg) && (dup < 0 || p.index[k].i < dup) {
+			dup, first = p.index[k].i, p.index[k-1].i
+		}
+	}
+	if dup >= 0 {
+		return nil, fail(ErrDisclosure, fmt.Sprintf("disclosure %d is the same as disclosure %d (a Disclosure may be sent only once)", dup+1, first+1))
 	}
 	out, err := p.object(payload, nil, -1, true)
 	if err != nil {
@@ -68,24 +84,91 @@ func process(payload map[string]any, disclosures []Disclosure, alg HashAlg) (*pr
 	return &processed{claims: out, disclosed: p.disclosed}, nil
 }
 
+// digestIndex is the digest of the i-th Disclosure.
+type digestIndex struct {
+	dg string
+	i  int
+}
+
+// sortDigestIndex sorts by digest, and Disclosures of the same digest by
+// their order: by insertion when they are few.
+func sortDigestIndex(x []digestIndex) {
+	if len(x) > 24 {
+		slices.SortFunc(x, func(a, b digestIndex) int {
+			if c := strings.Compare(a.dg, b.dg); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.i, b.i)
+		})
+		return
+	}
+	for k := 1; k < len(x); k++ { // x is in Disclosure order: a stable sort keeps it
+		e, j := x[k], k
+		for ; j > 0 && x[j-1].dg > e.dg; j-- {
+			x[j] = x[j-1]
+		}
+		x[j] = e
+	}
+}
+
 type processor struct {
-	byDigest  map[string]int
-	seen      map[string]struct{}
+	index     []digestIndex       // the Disclosures' digests, sorted
+	seen      map[string]struct{} // the other digests met so far (decoys, withheld claims)
 	disclosed []Disclosed
+	paths     []any // backing store of the Paths of disclosed claims
+}
+
+// lookup returns the Disclosure whose digest is dg, or -1.
+func (p *processor) lookup(dg string) int {
+	lo, hi := 0, len(p.index)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if p.index[m].dg < dg {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(p.index) && p.index[lo].dg == dg {
+		return p.index[lo].i
+	}
+	return -1
+}
+
+// child is at.child(e), carved out of one backing array shared by the
+// Paths of a verification; each has its capacity capped at its length, so
+// that appending to one never writes into another.
+func (p *processor) child(at Path, e any) Path {
+	n := len(at) + 1
+	if cap(p.paths)-len(p.paths) < n {
+		p.paths = make([]any, 0, max(4*len(p.disclosed), 2*n, 8))
+	}
+	i := len(p.paths)
+	p.paths = append(append(p.paths, at...), e)
+	return Path(p.paths[i : i+n : i+n])
 }
 
 // use records digest dg as found at a place; it reports the Disclosure it
-// names (or -1 for a decoy or withheld claim).
+// names (or -1 for a decoy or withheld claim). A digest may be found only
+// once (step 4).
 func (p *processor) use(dg string, where Path) (int, error) {
+	if i := p.lookup(dg); i >= 0 {
+		// Parent is -2 until the digest is found; the caller sets it
+		// before anything else can find it again.
+		if p.disclosed[i].Parent != -2 {
+			return -1, fail(ErrDisclosure, fmt.Sprintf("digest %s appears more than once (again at %s)", dg, describe(where)))
+		}
+		p.disclosed[i].Parent = -1
+		return i, nil
+	}
 	if _, dup := p.seen[dg]; dup {
 		return -1, fail(ErrDisclosure, fmt.Sprintf("digest %s appears more than once (again at %s)", dg, describe(where)))
 	}
-	p.seen[dg] = struct{}{}
-	i, ok := p.byDigest[dg]
-	if !ok {
-		return -1, nil
+	if p.seen == nil {
+		p.seen = make(map[string]struct{})
 	}
-	return i, nil
+	p.seen[dg] = struct{}{}
+	return -1, nil
 }
 
 func describe(p Path) string {
@@ -93,6 +176,16 @@ func describe(p Path) string {
 		return "the top level"
 	}
 	return p.String()
+}
+
+// isContainer reports whether v is an object or an array, the only values
+// process looks into.
+func isContainer(v any) bool {
+	switch v.(type) {
+	case map[string]any, []any:
+		return true
+	}
+	return false
 }
 
 func (p *processor) value(v any, at Path, parent int) (any, error) {
@@ -107,13 +200,35 @@ func (p *processor) value(v any, at Path, parent int) (any, error) {
 }
 
 func (p *processor) object(obj map[string]any, at Path, parent int, top bool) (map[string]any, error) {
-	out := make(map[string]any, len(obj))
-	// Sorted, so that of several faults the same one is always reported.
-	for _, name := range sortedKeys(obj) {
-		v := obj[name]
+	raw, hasSD := obj["_sd"]
+	size := len(obj)
+	list, isList := raw.([]any)
+	if isList {
+		size += len(list)
+	}
+	out := make(map[string]any, size)
+	// The members that can fail or that hold digests are taken in sorted
+	// order, so that of several faults the same one is always reported;
+	// the others (scalars) are copied as they come, which changes nothing.
+	var small [16]string
+	names := small[:0]
+	for name, v := range obj {
 		switch name {
 		case "_sd":
 			continue
+		case "...", "_sd_alg":
+		default:
+			if !isContainer(v) {
+				out[name] = v
+				continue
+			}
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		v := obj[name]
+		switch name {
 		case "...":
 			return nil, fail(ErrDisclosure, fmt.Sprintf(`%s has a "..." member outside an array element digest`, describe(at)))
 		case "_sd_alg":
@@ -129,12 +244,10 @@ func (p *processor) object(obj map[string]any, at Path, parent int, top bool) (m
 		}
 		out[name] = pv
 	}
-	raw, ok := obj["_sd"]
-	if !ok {
+	if !hasSD {
 		return out, nil
 	}
-	list, ok := raw.([]any)
-	if !ok {
+	if !isList {
 		return nil, fail(ErrDisclosure, fmt.Sprintf(`"_sd" at %s is a %s, not an array of digests`, describe(at), jsonx.TypeName(raw)))
 	}
 	for _, e := range list {
@@ -159,7 +272,7 @@ func (p *processor) object(obj map[string]any, at Path, parent int, top bool) (m
 		if d.Name == "_sd_alg" {
 			return nil, fail(ErrDisclosure, fmt.Sprintf("disclosure %d discloses \"_sd_alg\", which cannot be selectively disclosed", i+1))
 		}
-		here := at.child(d.Name)
+		here := p.child(at, d.Name)
 		p.disclosed[i].Path = here
 		p.disclosed[i].Parent = parent
 		pv, err := p.value(d.Value, here, i)
@@ -174,10 +287,11 @@ func (p *processor) object(obj map[string]any, at Path, parent int, top bool) (m
 func (p *processor) array(arr []any, at Path, parent int) ([]any, error) {
 	out := make([]any, 0, len(arr))
 	for _, e := range arr {
-		here := at.child(len(out)) // the position in the processed array
-		if dg, isDigest, err := arrayDigest(e, here); err != nil {
+		// len(out) is the position in the processed array.
+		if dg, isDigest, err := arrayDigest(e, at, len(out)); err != nil {
 			return nil, err
 		} else if isDigest {
+			here := at.child(len(out))
 			i, err := p.use(dg, here)
 			if err != nil {
 				return nil, err
@@ -198,7 +312,11 @@ func (p *processor) array(arr []any, at Path, parent int) ([]any, error) {
 			out = append(out, pv)
 			continue
 		}
-		pv, err := p.value(e, here, parent)
+		if !isContainer(e) {
+			out = append(out, e)
+			continue
+		}
+		pv, err := p.value(e, at.child(len(out)), parent)
 		if err != nil {
 			return nil, err
 		}
@@ -207,9 +325,10 @@ func (p *processor) array(arr []any, at Path, parent int) ([]any, error) {
 	return out, nil
 }
 
-// arrayDigest recognises {"...": "<digest>"} (§4.2.4.2). An object with a
-// "..." member that is not exactly that is a misuse.
-func arrayDigest(e any, at Path) (string, bool, error) {
+// arrayDigest recognises {"...": "<digest>"} (§4.2.4.2) as element i of the
+// array at at. An object with a "..." member that is not exactly that is a
+// misuse.
+func arrayDigest(e any, at Path, i int) (string, bool, error) {
 	m, ok := e.(map[string]any)
 	if !ok {
 		return "", false, nil
@@ -219,20 +338,11 @@ func arrayDigest(e any, at Path) (string, bool, error) {
 		return "", false, nil
 	}
 	if len(m) != 1 {
-		return "", false, fail(ErrDisclosure, fmt.Sprintf(`array element %s has "..." and other members`, at))
+		return "", false, fail(ErrDisclosure, fmt.Sprintf(`array element %s has "..." and other members`, at.child(i)))
 	}
 	dg, ok := v.(string)
 	if !ok {
-		return "", false, fail(ErrDisclosure, fmt.Sprintf(`array element %s has a "..." that is a %s, not a digest string`, at, jsonx.TypeName(v)))
+		return "", false, fail(ErrDisclosure, fmt.Sprintf(`array element %s has a "..." that is a %s, not a digest string`, at.child(i), jsonx.TypeName(v)))
 	}
 	return dg, true, nil
-}
-
-func sortedKeys(m map[string]any) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
 }

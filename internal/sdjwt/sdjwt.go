@@ -50,41 +50,53 @@ func Parse(s string) (*SDJWT, error) { return ParseWithLimits(s, Limits{}) }
 
 // ParseWithLimits is Parse with explicit limits.
 func ParseWithLimits(s string, lim Limits) (*SDJWT, error) {
+	out, _, err := parse(s, lim)
+	return out, err
+}
+
+// parse is ParseWithLimits. For the compact serialization it also returns
+// the text up to and including the last '~' — the input of the KB-JWT's
+// sd_hash (§4.3.1), exactly as presented — and "" for the JSON one.
+func parse(s string, lim Limits) (*SDJWT, string, error) {
 	lim = lim.withDefaults()
 	s = strings.TrimSpace(s)
 	if len(s) > lim.MaxBytes {
-		return nil, fail(ErrMalformed, fmt.Sprintf("input is %d bytes, more than the limit of %d", len(s), lim.MaxBytes))
+		return nil, "", fail(ErrMalformed, fmt.Sprintf("input is %d bytes, more than the limit of %d", len(s), lim.MaxBytes))
 	}
 	if strings.HasPrefix(s, "{") {
-		return parseJSONSerialization(s, lim)
+		out, err := parseJSONSerialization(s, lim)
+		return out, "", err
 	}
 	parts := strings.Split(s, "~")
 	if len(parts) < 2 {
-		return nil, fail(ErrMalformed, "no '~' after the Issuer-signed JWT (an SD-JWT ends with '~', an SD-JWT+KB with the KB-JWT)")
+		return nil, "", fail(ErrMalformed, "no '~' after the Issuer-signed JWT (an SD-JWT ends with '~', an SD-JWT+KB with the KB-JWT)")
 	}
 	if len(parts)-2 > lim.MaxDisclosures {
-		return nil, fail(ErrMalformed, fmt.Sprintf("%d disclosures, more than the limit of %d", len(parts)-2, lim.MaxDisclosures))
+		return nil, "", fail(ErrMalformed, fmt.Sprintf("%d disclosures, more than the limit of %d", len(parts)-2, lim.MaxDisclosures))
 	}
 	out := &SDJWT{JWT: parts[0], KeyBinding: parts[len(parts)-1]}
 	if err := checkCompactJWT(out.JWT); err != nil {
-		return nil, failWrap(ErrMalformed, "Issuer-signed JWT", err)
+		return nil, "", failWrap(ErrMalformed, "Issuer-signed JWT", err)
 	}
 	if out.KeyBinding != "" {
 		if err := checkCompactJWT(out.KeyBinding); err != nil {
-			return nil, failWrap(ErrMalformed, "the part after the last '~' is not a KB-JWT", err)
+			return nil, "", failWrap(ErrMalformed, "the part after the last '~' is not a KB-JWT", err)
 		}
+	}
+	if len(parts) > 2 {
+		out.Disclosures = make([]Disclosure, 0, len(parts)-2)
 	}
 	for i, enc := range parts[1 : len(parts)-1] {
 		if enc == "" {
-			return nil, fail(ErrMalformed, fmt.Sprintf("disclosure %d is empty (two '~' in a row)", i+1))
+			return nil, "", fail(ErrMalformed, fmt.Sprintf("disclosure %d is empty (two '~' in a row)", i+1))
 		}
 		d, err := ParseDisclosure(enc)
 		if err != nil {
-			return nil, failWrap(ErrMalformed, fmt.Sprintf("disclosure %d", i+1), err)
+			return nil, "", failWrap(ErrMalformed, fmt.Sprintf("disclosure %d", i+1), err)
 		}
 		out.Disclosures = append(out.Disclosures, d)
 	}
-	return out, nil
+	return out, s[:len(s)-len(out.KeyBinding)], nil
 }
 
 // checkCompactJWT checks the shape JWT = BASE64URL "." BASE64URL "." BASE64URL

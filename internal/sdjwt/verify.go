@@ -103,11 +103,11 @@ func Verify(ctx context.Context, presentation string, opts VerifyOptions) (*Veri
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	s, err := ParseWithLimits(presentation, opts.Limits)
+	s, prefix, err := parse(presentation, opts.Limits)
 	if err != nil {
 		return nil, err
 	}
-	return s.verify(ctx, opts)
+	return s.verify(ctx, opts, prefix)
 }
 
 // Verify verifies an already parsed SD-JWT; see the package function Verify.
@@ -115,7 +115,7 @@ func (s *SDJWT) Verify(ctx context.Context, opts VerifyOptions) (*Verified, erro
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	return s.verify(ctx, opts)
+	return s.verify(ctx, opts, "")
 }
 
 func (o *VerifyOptions) validate() error {
@@ -144,7 +144,10 @@ func (o *VerifyOptions) validate() error {
 	return nil
 }
 
-func (s *SDJWT) verify(ctx context.Context, opts VerifyOptions) (*Verified, error) {
+// verify is Verify of s. sdHashInput is what the sd_hash of the KB-JWT is
+// over when the presentation was parsed from the compact form (its text up
+// to the last '~'), and "" when it must be made again from s.
+func (s *SDJWT) verify(ctx context.Context, opts VerifyOptions, sdHashInput string) (*Verified, error) {
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -210,7 +213,10 @@ func (s *SDJWT) verify(ctx context.Context, opts VerifyOptions) (*Verified, erro
 		if holderErr != nil {
 			return nil, failWrap(ErrKeyBinding, "cannot check the KB-JWT", holderErr)
 		}
-		if v.KeyBinding, err = s.verifyKeyBinding(v.HolderKey, alg, t, opts); err != nil {
+		if sdHashInput == "" {
+			sdHashInput = s.withoutKeyBinding()
+		}
+		if v.KeyBinding, err = s.verifyKeyBinding(v.HolderKey, alg, t, opts, sdHashInput); err != nil {
 			return nil, err
 		}
 	}
@@ -221,14 +227,14 @@ func (s *SDJWT) verify(ctx context.Context, opts VerifyOptions) (*Verified, erro
 // (§7.1 step 2.1–2.3). With a General JSON serialization the first
 // signature that verifies is taken.
 func (s *SDJWT) verifyIssuerJWT(ctx context.Context, opts VerifyOptions) (*jws.Token, map[string]any, *keys.PublicKey, error) {
-	var firstErr error
-	for _, compact := range append([]string{s.JWT}, s.extraSignatures...) {
+	tok, payload, key, firstErr := verifyOneIssuerJWT(ctx, s.JWT, opts)
+	if firstErr == nil {
+		return tok, payload, key, nil
+	}
+	for _, compact := range s.extraSignatures {
 		tok, payload, key, err := verifyOneIssuerJWT(ctx, compact, opts)
 		if err == nil {
 			return tok, payload, key, nil
-		}
-		if firstErr == nil {
-			firstErr = err
 		}
 	}
 	return nil, nil, nil, firstErr
@@ -282,7 +288,7 @@ func holderKey(claims map[string]any) (*keys.PublicKey, error) {
 }
 
 // verifyKeyBinding applies §7.3 step 5.
-func (s *SDJWT) verifyKeyBinding(holder *keys.PublicKey, alg HashAlg, now time.Time, opts VerifyOptions) (*KeyBinding, error) {
+func (s *SDJWT) verifyKeyBinding(holder *keys.PublicKey, alg HashAlg, now time.Time, opts VerifyOptions, sdHashInput string) (*KeyBinding, error) {
 	if holder == nil {
 		return nil, fail(ErrKeyBinding, "the SD-JWT has no holder key (cnf.jwk) to check the KB-JWT with")
 	}
@@ -331,7 +337,7 @@ func (s *SDJWT) verifyKeyBinding(holder *keys.PublicKey, alg HashAlg, now time.T
 	if !ok {
 		return nil, fail(ErrKeyBinding, `KB-JWT has no "iat"`)
 	}
-	iatTime, err := numericDate(iat, "KB-JWT iat")
+	iatTime, err := numericDate(iat, "KB-JWT", "iat")
 	if err != nil {
 		return nil, err
 	}
@@ -356,7 +362,8 @@ func (s *SDJWT) verifyKeyBinding(holder *keys.PublicKey, alg HashAlg, now time.T
 		return nil, fail(ErrKeyBinding, "KB-JWT nonce does not match the nonce of this transaction")
 	}
 	// Step 5.7: sd_hash over the SD-JWT as presented.
-	if want := alg.Digest(s.withoutKeyBinding()); sdHash != want {
+	var want [86]byte
+	if string(alg.appendDigest(want[:0], sdHashInput)) != sdHash {
 		return nil, fail(ErrKeyBinding, "KB-JWT sd_hash does not match the presented SD-JWT (disclosures added, removed or changed?)")
 	}
 	// Step 5.8: the KB-JWT is a valid JWT in other respects.
@@ -369,7 +376,7 @@ func (s *SDJWT) verifyKeyBinding(holder *keys.PublicKey, alg HashAlg, now time.T
 // checkTimes applies exp, nbf and iat (RFC 7519 §4.1.4–4.1.6) when present.
 func checkTimes(claims map[string]any, now time.Time, skew time.Duration, what string) error {
 	if v, ok := claims["exp"]; ok {
-		exp, err := numericDate(v, what+" exp")
+		exp, err := numericDate(v, what, "exp")
 		if err != nil {
 			return err
 		}
@@ -378,7 +385,7 @@ func checkTimes(claims map[string]any, now time.Time, skew time.Duration, what s
 		}
 	}
 	if v, ok := claims["nbf"]; ok {
-		nbf, err := numericDate(v, what+" nbf")
+		nbf, err := numericDate(v, what, "nbf")
 		if err != nil {
 			return err
 		}
@@ -387,7 +394,7 @@ func checkTimes(claims map[string]any, now time.Time, skew time.Duration, what s
 		}
 	}
 	if v, ok := claims["iat"]; ok {
-		iat, err := numericDate(v, what+" iat")
+		iat, err := numericDate(v, what, "iat")
 		if err != nil {
 			return err
 		}
@@ -399,17 +406,17 @@ func checkTimes(claims map[string]any, now time.Time, skew time.Duration, what s
 }
 
 // numericDate reads a JWT NumericDate (RFC 7519 §2): seconds since the
-// epoch, possibly with a fraction.
-func numericDate(v any, what string) (time.Time, error) {
+// epoch, possibly with a fraction. what and claim name it in errors.
+func numericDate(v any, what, claim string) (time.Time, error) {
 	if i, ok := jsonx.Int64(v); ok {
 		if i < 0 || i > 1<<40 {
-			return time.Time{}, fail(ErrMalformed, fmt.Sprintf("%s %d is out of range", what, i))
+			return time.Time{}, fail(ErrMalformed, fmt.Sprintf("%s %s %d is out of range", what, claim, i))
 		}
 		return time.Unix(i, 0), nil
 	}
 	f, ok := jsonx.Float64(v)
 	if !ok || math.IsNaN(f) || f < 0 || f > 1<<40 {
-		return time.Time{}, fail(ErrMalformed, fmt.Sprintf("%s is not a NumericDate", what))
+		return time.Time{}, fail(ErrMalformed, fmt.Sprintf("%s %s is not a NumericDate", what, claim))
 	}
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)), nil

@@ -33,6 +33,15 @@ var (
 // disclosed, "including any of their sub-claims" (§3.2.2.2).
 var neverDisclosable = []string{"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "aka_vcts", "status"}
 
+// isNeverDisclosable is slices.Contains(neverDisclosable, name), by a switch.
+func isNeverDisclosable(name string) bool {
+	switch name {
+	case "iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "aka_vcts", "status":
+		return true
+	}
+	return false
+}
+
 // Credential is what an issuer asserts in an SD-JWT VC.
 type Credential struct {
 	// VCT is the credential type (§3.2.2.1). Required.
@@ -76,12 +85,16 @@ func Issue(ctx context.Context, signer sdjwt.Signer, c Credential, opts IssueOpt
 	}
 	return sdjwt.Issue(ctx, signer, claims, sdjwt.IssueOptions{
 		Disclosable: c.Disclosable,
-		Header:      map[string]any{"typ": MediaType},
+		Header:      issueHeader,
 		HashAlg:     opts.HashAlg,
 		Decoys:      opts.Decoys,
 		Rand:        opts.Rand,
 	})
 }
+
+// issueHeader is the protected header of every SD-JWT VC issued. It is
+// shared and must not be modified; sdjwt.Issue and jws.Sign only read it.
+var issueHeader = map[string]any{"typ": MediaType}
 
 func (c Credential) payload(now func() time.Time) (map[string]any, error) {
 	if c.VCT == "" {
@@ -94,13 +107,13 @@ func (c Credential) payload(now func() time.Time) (map[string]any, error) {
 		if len(p) == 0 {
 			continue
 		}
-		if name, ok := p[0].(string); ok && (slices.Contains(neverDisclosable, name) || name == "iat" && len(p) > 1) {
+		if name, ok := p[0].(string); ok && (isNeverDisclosable(name) || name == "iat" && len(p) > 1) {
 			return nil, fmt.Errorf("%w: %s cannot be selectively disclosed in an SD-JWT VC", ErrCredential, p)
 		}
 	}
 	out := make(map[string]any, len(c.Claims)+7)
 	for k, v := range c.Claims {
-		if slices.Contains(neverDisclosable, k) || k == "iat" {
+		if isNeverDisclosable(k) || k == "iat" {
 			return nil, fmt.Errorf("%w: claim %q is set by the credential's own field, not in Claims", ErrCredential, k)
 		}
 		out[k] = v
@@ -272,7 +285,7 @@ func checkVC(res *sdjwt.Verified) (*Verified, error) {
 	out.VCT = vct
 	out.Issuer, _ = c["iss"].(string)
 	for _, d := range res.Disclosed {
-		if name, ok := d.Path[0].(string); ok && slices.Contains(neverDisclosable, name) {
+		if name, ok := d.Path[0].(string); ok && isNeverDisclosable(name) {
 			return nil, fmt.Errorf("%w: %s was selectively disclosed, which §3.2.2.2 forbids", ErrInvalid, d.Path)
 		}
 	}
@@ -283,7 +296,11 @@ func checkVC(res *sdjwt.Verified) (*Verified, error) {
 		}
 		out.Status = st
 	}
-	for name, into := range map[string]*time.Time{"iat": &out.IssuedAt, "nbf": &out.NotBefore, "exp": &out.Expiry} {
+	for _, t := range [...]struct {
+		name string
+		into *time.Time
+	}{{"iat", &out.IssuedAt}, {"nbf", &out.NotBefore}, {"exp", &out.Expiry}} {
+		name, into := t.name, t.into
 		if raw, ok := c[name]; ok {
 			sec, ok := jsonx.Int64(raw)
 			if !ok {
