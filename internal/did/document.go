@@ -222,7 +222,7 @@ func ParseDocument(data []byte) (*Document, error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("%w: a DID document must be a JSON object, not %s", ErrInvalidDocument, jsonx.TypeName(v))
+		return nil, fmt.Errorf("%w: a DID document must be a JSON object, not %s", ErrInvalidDocument, jsonx.Describe(v))
 	}
 	return decodeDocument(m)
 }
@@ -430,12 +430,12 @@ func checkContext(v any) error {
 			switch e.(type) {
 			case string, map[string]any:
 			default:
-				return docErr(fmt.Sprintf("@context[%d]", i), "must be a string or an object, not %s", jsonx.TypeName(e))
+				return docErr(fmt.Sprintf("@context[%d]", i), "must be a string or an object, not %s", jsonx.Describe(e))
 			}
 		}
 		return nil
 	default:
-		return docErr("@context", "must be a string or an array, not %s", jsonx.TypeName(v))
+		return docErr("@context", "must be a string or an array, not %s", jsonx.Describe(v))
 	}
 }
 
@@ -519,7 +519,7 @@ func (dec *decoder) relationship(v any, path string) (Relationship, error) {
 		}
 		return Relationship{Embedded: &vm}, nil
 	default:
-		return Relationship{}, docErr(path, "must be a DID URL string or a verification method object, not %s", jsonx.TypeName(v))
+		return Relationship{}, docErr(path, "must be a DID URL string or a verification method object, not %s", jsonx.Describe(v))
 	}
 }
 
@@ -592,12 +592,12 @@ func checkEndpoint(v any, path string) error {
 				}
 			case map[string]any:
 			default:
-				return docErr(p, "must be a URI string or an object, not %s", jsonx.TypeName(e))
+				return docErr(p, "must be a URI string or an object, not %s", jsonx.Describe(e))
 			}
 		}
 		return nil
 	default:
-		return docErr(path, "must be a URI string, an object or an array, not %s", jsonx.TypeName(v))
+		return docErr(path, "must be a URI string, an object or an array, not %s", jsonx.Describe(v))
 	}
 }
 
@@ -651,7 +651,7 @@ func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' 
 func asString(v any, path string) (string, error) {
 	s, ok := v.(string)
 	if !ok {
-		return "", docErr(path, "must be a string, not %s", jsonx.TypeName(v))
+		return "", docErr(path, "must be a string, not %s", jsonx.Describe(v))
 	}
 	return s, nil
 }
@@ -659,7 +659,7 @@ func asString(v any, path string) (string, error) {
 func asArray(v any, path string) ([]any, error) {
 	a, ok := v.([]any)
 	if !ok {
-		return nil, docErr(path, "must be an array, not %s", jsonx.TypeName(v))
+		return nil, docErr(path, "must be an array, not %s", jsonx.Describe(v))
 	}
 	return a, nil
 }
@@ -667,7 +667,7 @@ func asArray(v any, path string) ([]any, error) {
 func asObject(v any, path string) (map[string]any, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, docErr(path, "must be an object, not %s", jsonx.TypeName(v))
+		return nil, docErr(path, "must be an object, not %s", jsonx.Describe(v))
 	}
 	return m, nil
 }
@@ -704,6 +704,6 @@ func stringOrSet(v any, path string) (StringOrSet, error) {
 		}
 		return out, nil
 	default:
-		return nil, docErr(path, "must be a string or an array of strings, not %s", jsonx.TypeName(v))
+		return nil, docErr(path, "must be a string or an array of strings, not %s", jsonx.Describe(v))
 	}
 }

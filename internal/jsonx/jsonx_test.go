@@ -102,7 +102,7 @@ func TestParseLimits(t *testing.T) {
 
 func TestParseObject(t *testing.T) {
 	_, err := ParseObject([]byte(`[1]`))
-	require.ErrorContains(t, err, "expected a JSON object, got array")
+	require.ErrorContains(t, err, "expected a JSON object, got an array")
 	m, err := ParseObject([]byte(`{"k":"v"}`))
 	require.NoError(t, err)
 	assert.Equal(t, "v", m["k"])

@@ -91,7 +91,7 @@ func ParseObjectWithLimits(data []byte, lim Limits) (map[string]any, error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, &SyntaxError{Offset: 0, Msg: "expected a JSON object, got " + TypeName(v)}
+		return nil, &SyntaxError{Offset: 0, Msg: "expected a JSON object, got " + Describe(v)}
 	}
 	return m, nil
 }
@@ -487,6 +487,19 @@ func hex4(d string, at int) (rune, bool) {
 		}
 	}
 	return r, true
+}
+
+// Describe names the JSON type of a parsed value with its article ("an
+// array", "a string", "null"), for error messages.
+func Describe(v any) string {
+	switch t := TypeName(v); t {
+	case "null":
+		return t
+	case "array", "object":
+		return "an " + t
+	default:
+		return "a " + t
+	}
 }
 
 // TypeName names the JSON type of a parsed value, for error messages.

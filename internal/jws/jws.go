@@ -231,7 +231,7 @@ func Parse(token string, lim Limits) (*Token, error) {
 	}
 	algs, ok := algv.(string)
 	if !ok {
-		return nil, fmt.Errorf("%w: \"alg\" is a %s, not a string", ErrMalformed, jsonx.TypeName(algv))
+		return nil, fmt.Errorf("%w: \"alg\" is %s, not a string", ErrMalformed, jsonx.Describe(algv))
 	}
 	if _, ok := header["crit"]; ok {
 		return nil, fmt.Errorf("%w: protected header has \"crit\", and no critical extension is understood here (RFC 7515 §4.1.11)", ErrMalformed)

@@ -134,7 +134,7 @@ func ParseDisclosure(encoded string) (Disclosure, error) {
 	}
 	arr, ok := v.([]any)
 	if !ok {
-		return Disclosure{}, fmt.Errorf("is a JSON %s, not an array", jsonx.TypeName(v))
+		return Disclosure{}, fmt.Errorf("is %s, not an array", jsonx.Describe(v))
 	}
 	d := Disclosure{Encoded: encoded}
 	switch len(arr) {
@@ -144,7 +144,7 @@ func ParseDisclosure(encoded string) (Disclosure, error) {
 	case 3:
 		name, ok := arr[1].(string)
 		if !ok {
-			return Disclosure{}, fmt.Errorf("claim name is a %s, not a string", jsonx.TypeName(arr[1]))
+			return Disclosure{}, fmt.Errorf("claim name is %s, not a string", jsonx.Describe(arr[1]))
 		}
 		if name == "_sd" || name == "..." {
 			return Disclosure{}, fmt.Errorf("claim name %q is reserved", name)
@@ -156,7 +156,7 @@ func ParseDisclosure(encoded string) (Disclosure, error) {
 	}
 	salt, ok := arr[0].(string)
 	if !ok {
-		return Disclosure{}, fmt.Errorf("salt is a %s, not a string", jsonx.TypeName(arr[0]))
+		return Disclosure{}, fmt.Errorf("salt is %s, not a string", jsonx.Describe(arr[0]))
 	}
 	d.Salt = salt
 	return d, nil

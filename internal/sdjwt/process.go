@@ -248,12 +248,12 @@ func (p *processor) object(obj map[string]any, at Path, parent int, top bool) (m
 		return out, nil
 	}
 	if !isList {
-		return nil, fail(ErrDisclosure, fmt.Sprintf(`"_sd" at %s is a %s, not an array of digests`, describe(at), jsonx.TypeName(raw)))
+		return nil, fail(ErrDisclosure, fmt.Sprintf(`"_sd" at %s is %s, not an array of digests`, describe(at), jsonx.Describe(raw)))
 	}
 	for _, e := range list {
 		dg, ok := e.(string)
 		if !ok {
-			return nil, fail(ErrDisclosure, fmt.Sprintf(`"_sd" at %s holds a %s, not a digest string`, describe(at), jsonx.TypeName(e)))
+			return nil, fail(ErrDisclosure, fmt.Sprintf(`"_sd" at %s holds %s, not a digest string`, describe(at), jsonx.Describe(e)))
 		}
 		i, err := p.use(dg, at)
 		if err != nil {
@@ -342,7 +342,7 @@ func arrayDigest(e any, at Path, i int) (string, bool, error) {
 	}
 	dg, ok := v.(string)
 	if !ok {
-		return "", false, fail(ErrDisclosure, fmt.Sprintf(`array element %s has a "..." that is a %s, not a digest string`, at.child(i), jsonx.TypeName(v)))
+		return "", false, fail(ErrDisclosure, fmt.Sprintf(`array element %s has a "..." that is %s, not a digest string`, at.child(i), jsonx.Describe(v)))
 	}
 	return dg, true, nil
 }

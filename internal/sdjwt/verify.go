@@ -172,7 +172,7 @@ func (s *SDJWT) verify(ctx context.Context, opts VerifyOptions, sdHashInput stri
 	if v, ok := payload["_sd_alg"]; ok {
 		name, ok := v.(string)
 		if !ok {
-			return nil, fail(ErrMalformed, fmt.Sprintf("_sd_alg is a %s, not a string", jsonx.TypeName(v)))
+			return nil, fail(ErrMalformed, fmt.Sprintf("_sd_alg is %s, not a string", jsonx.Describe(v)))
 		}
 		alg = HashAlg(name)
 	}
@@ -270,7 +270,7 @@ func holderKey(claims map[string]any) (*keys.PublicKey, error) {
 	}
 	cnf, ok := raw.(map[string]any)
 	if !ok {
-		return nil, fail(ErrMalformed, fmt.Sprintf("cnf is a %s, not an object", jsonx.TypeName(raw)))
+		return nil, fail(ErrMalformed, fmt.Sprintf("cnf is %s, not an object", jsonx.Describe(raw)))
 	}
 	rawJWK, ok := cnf["jwk"]
 	if !ok {
@@ -278,7 +278,7 @@ func holderKey(claims map[string]any) (*keys.PublicKey, error) {
 	}
 	m, ok := rawJWK.(map[string]any)
 	if !ok {
-		return nil, fail(ErrMalformed, fmt.Sprintf("cnf.jwk is a %s, not an object", jsonx.TypeName(rawJWK)))
+		return nil, fail(ErrMalformed, fmt.Sprintf("cnf.jwk is %s, not an object", jsonx.Describe(rawJWK)))
 	}
 	k, err := keys.PublicKeyFromJWK(m)
 	if err != nil {
@@ -319,7 +319,7 @@ func (s *SDJWT) verifyKeyBinding(holder *keys.PublicKey, alg HashAlg, now time.T
 		}
 		s, ok := v.(string)
 		if !ok {
-			return "", fail(ErrKeyBinding, fmt.Sprintf("KB-JWT %q is a %s, not a string", name, jsonx.TypeName(v)))
+			return "", fail(ErrKeyBinding, fmt.Sprintf("KB-JWT %q is %s, not a string", name, jsonx.Describe(v)))
 		}
 		return s, nil
 	}

@@ -40,7 +40,7 @@ func (d DIDKeys) IssuerKey(ctx context.Context, iss string, header map[string]an
 	}
 	kid, ok := kidRaw.(string)
 	if !ok {
-		return nil, fmt.Errorf("%w: kid is a %s, not a DID URL", ErrIssuerKey, jsonx.TypeName(kidRaw))
+		return nil, fmt.Errorf("%w: kid is %s, not a DID URL", ErrIssuerKey, jsonx.Describe(kidRaw))
 	}
 	ref, err := did.ResolveReference(issDID, kid)
 	if err != nil {

@@ -292,7 +292,7 @@ func checkVC(res *sdjwt.Verified) (*Verified, error) {
 	if raw, ok := c["status"]; ok {
 		st, ok := raw.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("%w: status is a %s, not an object", ErrInvalid, jsonx.TypeName(raw))
+			return nil, fmt.Errorf("%w: status is %s, not an object", ErrInvalid, jsonx.Describe(raw))
 		}
 		out.Status = st
 	}

@@ -136,7 +136,7 @@ func (r *Resolver) IssuerKey(ctx context.Context, iss string, header map[string]
 	}
 	kid, ok := kidRaw.(string)
 	if !ok {
-		return nil, fmt.Errorf("%w: kid is a %s, not a string", ErrNoKey, jsonx.TypeName(kidRaw))
+		return nil, fmt.Errorf("%w: kid is %s, not a string", ErrNoKey, jsonx.Describe(kidRaw))
 	}
 	for _, k := range meta.Keys {
 		if k.KeyID() == kid {
@@ -198,7 +198,7 @@ func (r *Resolver) parse(ctx context.Context, iss string, doc []byte) (*Metadata
 	case hasJWKS:
 		set, ok := jwks.(map[string]any)
 		if !ok {
-			return nil, 0, fmt.Errorf("%w: jwks is a %s, not a JWK Set object", ErrMetadata, jsonx.TypeName(jwks))
+			return nil, 0, fmt.Errorf("%w: jwks is %s, not a JWK Set object", ErrMetadata, jsonx.Describe(jwks))
 		}
 		if err := meta.readSet(set); err != nil {
 			return nil, 0, err
