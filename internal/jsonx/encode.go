@@ -160,6 +160,12 @@ func AppendString(buf []byte, s string) ([]byte, error) {
 		buf = append(buf, s...)
 		return append(buf, '"'), nil
 	}
+	return appendStringEscaped(buf, s)
+}
+
+// appendStringEscaped is AppendString without its fast path: byte by byte,
+// escaping what needs it.
+func appendStringEscaped(buf []byte, s string) ([]byte, error) {
 	buf = append(buf, '"')
 	start := 0
 	for i := 0; i < len(s); {

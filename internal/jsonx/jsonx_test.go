@@ -222,7 +222,7 @@ func TestPlainString(t *testing.T) {
 		s := string(b)
 		require.Equal(t, slow(s), plainString(s), "%q", s)
 		got, err := AppendString(nil, s)
-		want, wantErr := appendStringSlow(nil, s)
+		want, wantErr := appendStringEscaped(nil, s)
 		require.Equal(t, wantErr, err, "%q", s)
 		require.Equal(t, string(want), string(got), "%q", s)
 	}

@@ -25,15 +25,7 @@ type HolderView struct {
 // afterwards — showing it, choosing what to present. It still applies every
 // digest rule of §7.1.
 func (s *SDJWT) UnverifiedHolderView() (*HolderView, error) {
-	tok, err := jws.Parse(s.JWT, jws.Limits{MaxBytes: defaultMaxBytes})
-	if err != nil {
-		return nil, failWrap(ErrMalformed, "Issuer-signed JWT", err)
-	}
-	payload, err := jsonx.ParseObjectWithLimits(tok.UnsafePayload(), jsonx.Limits{MaxBytes: defaultMaxBytes})
-	if err != nil {
-		return nil, failWrap(ErrMalformed, "Issuer-signed JWT payload", err)
-	}
-	alg, err := payloadHashAlg(payload)
+	tok, payload, alg, err := s.unverifiedPayload()
 	if err != nil {
 		return nil, err
 	}
@@ -42,6 +34,25 @@ func (s *SDJWT) UnverifiedHolderView() (*HolderView, error) {
 		return nil, err
 	}
 	return &HolderView{Header: tok.Header(), Claims: pr.claims, Disclosed: pr.disclosed, HashAlg: alg}, nil
+}
+
+// unverifiedPayload parses the Issuer-signed JWT and its payload, and
+// reads its digest algorithm, without verifying the signature: for the
+// Holder's own use of an SD-JWT it verified on receipt.
+func (s *SDJWT) unverifiedPayload() (*jws.Token, map[string]any, HashAlg, error) {
+	tok, err := jws.Parse(s.JWT, jws.Limits{MaxBytes: defaultMaxBytes})
+	if err != nil {
+		return nil, nil, "", failWrap(ErrMalformed, "Issuer-signed JWT", err)
+	}
+	payload, err := jsonx.ParseObjectWithLimits(tok.UnsafePayload(), jsonx.Limits{MaxBytes: defaultMaxBytes})
+	if err != nil {
+		return nil, nil, "", failWrap(ErrMalformed, "Issuer-signed JWT payload", err)
+	}
+	alg, err := payloadHashAlg(payload)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return tok, payload, alg, nil
 }
 
 func payloadHashAlg(payload map[string]any) (HashAlg, error) {
@@ -146,15 +157,7 @@ func (s *SDJWT) WithKeyBinding(ctx context.Context, signer Signer, in KeyBinding
 	if in.Audience == "" || in.Nonce == "" {
 		return nil, fail(ErrPresent, "a KB-JWT needs the Verifier's audience and nonce")
 	}
-	tok, err := jws.Parse(s.JWT, jws.Limits{MaxBytes: defaultMaxBytes})
-	if err != nil {
-		return nil, failWrap(ErrMalformed, "Issuer-signed JWT", err)
-	}
-	payload, err := jsonx.ParseObjectWithLimits(tok.UnsafePayload(), jsonx.Limits{MaxBytes: defaultMaxBytes})
-	if err != nil {
-		return nil, failWrap(ErrMalformed, "Issuer-signed JWT payload", err)
-	}
-	alg, err := payloadHashAlg(payload)
+	_, _, alg, err := s.unverifiedPayload()
 	if err != nil {
 		return nil, err
 	}
