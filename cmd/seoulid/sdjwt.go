@@ -220,6 +220,20 @@ func cnfKey(v any) (*keys.PublicKey, error) {
 	return k, nil
 }
 
+// readSDJWT reads and parses an SD-JWT from a file or standard input, and
+// returns it with its text.
+func (a *app) readSDJWT(name string) (*sdjwt.SDJWT, string, error) {
+	in, err := a.readInput(name, "SD-JWT")
+	if err != nil {
+		return nil, "", err
+	}
+	s, err := sdjwt.Parse(string(in))
+	if err != nil {
+		return nil, "", err
+	}
+	return s, string(in), nil
+}
+
 func (a *app) writeSDJWT(s *sdjwt.SDJWT, asJSON bool) error {
 	if asJSON {
 		b, err := s.MarshalJSONSerialization()
@@ -268,11 +282,7 @@ The issuer's signature is not checked here; the digests are (sdjwt verify
 			if err != nil {
 				return usageError{fmt.Errorf("--disclose: %w", err)}
 			}
-			in, err := a.readInput(firstArg(args), "SD-JWT")
-			if err != nil {
-				return err
-			}
-			s, err := sdjwt.Parse(string(in))
+			s, _, err := a.readSDJWT(firstArg(args))
 			if err != nil {
 				return err
 			}
@@ -365,11 +375,11 @@ exit status is 1.`,
 					HTTPS: issuermeta.New(issuermeta.Config{AllowPrivateNetworks: f.private}),
 				}
 			}
-			in, err := a.readInput(firstArg(args), "SD-JWT")
+			s, in, err := a.readSDJWT(firstArg(args))
 			if err != nil {
 				return err
 			}
-			claims, err := verifyAny(cmd.Context(), string(in), resolver, verifyParams{
+			claims, err := verifyAny(cmd.Context(), s, in, resolver, verifyParams{
 				algs: algs, now: now, skew: f.skew, kbMaxAge: f.kbMaxAge, holder: f.holder,
 				kb: sdjwt.KeyBindingPolicy{Required: f.requireKB, Audience: f.aud, Nonce: f.nonce, MaxAge: f.kbMaxAge},
 			})
@@ -404,11 +414,7 @@ type verifyParams struct {
 
 // verifyAny verifies an SD-JWT VC with the SD-JWT VC rules and any other
 // SD-JWT with RFC 9901's, and returns the processed claims.
-func verifyAny(ctx context.Context, in string, resolver sdjwtvc.KeyResolver, p verifyParams) (map[string]any, error) {
-	s, err := sdjwt.Parse(in)
-	if err != nil {
-		return nil, err
-	}
+func verifyAny(ctx context.Context, s *sdjwt.SDJWT, in string, resolver sdjwtvc.KeyResolver, p verifyParams) (map[string]any, error) {
 	tok, err := jws.Parse(s.JWT, jws.Limits{MaxBytes: maxInput})
 	if err != nil {
 		return nil, fmt.Errorf("sdjwt: Issuer-signed JWT: %w", err)
@@ -477,11 +483,7 @@ line on standard error repeats it. The digest rules of RFC 9901 are applied,
 so a malformed SD-JWT is still refused.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in, err := a.readInput(firstArg(args), "SD-JWT")
-			if err != nil {
-				return err
-			}
-			s, err := sdjwt.Parse(string(in))
+			s, _, err := a.readSDJWT(firstArg(args))
 			if err != nil {
 				return err
 			}
