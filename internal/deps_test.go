@@ -1,7 +1,9 @@
 package internal_test
 
 import (
+	"maps"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -49,12 +51,12 @@ func TestDependencyRules(t *testing.T) {
 		for _, imp := range fields[1:] {
 			switch {
 			case imp == "net/http" && !speaksHTTP[pkg]:
-				t.Errorf("%s imports net/http; only %v may", pkg, keys(speaksHTTP))
+				t.Errorf("%s imports net/http; only %v may", pkg, slices.Collect(maps.Keys(speaksHTTP)))
 			case strings.Contains(imp, "spf13/cobra"):
 				t.Errorf("%s imports cobra, which belongs to cmd/", pkg)
 			case strings.HasPrefix(imp, module):
 				dep := strings.TrimPrefix(imp, module)
-				if !contains(ok, dep) {
+				if !slices.Contains(ok, dep) {
 					t.Errorf("%s imports %s, which the layering does not allow", pkg, dep)
 				}
 			}
@@ -63,21 +65,4 @@ func TestDependencyRules(t *testing.T) {
 	if seen < len(allowed) {
 		t.Errorf("only %d of the %d packages in the rules were found", seen, len(allowed))
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
-}
-
-func keys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }

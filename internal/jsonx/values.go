@@ -55,27 +55,6 @@ func Float64(v any) (float64, bool) {
 	}
 }
 
-// Clone deep-copies the map/slice structure of a parsed value. Scalars are
-// immutable and shared.
-func Clone(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = Clone(e)
-		}
-		return m
-	case []any:
-		a := make([]any, len(x))
-		for i, e := range x {
-			a[i] = Clone(e)
-		}
-		return a
-	default:
-		return v
-	}
-}
-
 // Equal reports whether two values denote the same JSON value: objects with
 // the same members (in any order), arrays with equal elements in order, and
 // numbers with the same numeric value whatever their spelling or Go type.

@@ -161,12 +161,3 @@ func ParseDisclosure(encoded string) (Disclosure, error) {
 	d.Salt = salt
 	return d, nil
 }
-
-// Decoded returns the JSON text of the Disclosure, for display.
-func (d Disclosure) Decoded() string {
-	raw, err := b64url.Decode(d.Encoded)
-	if err != nil {
-		return ""
-	}
-	return string(raw)
-}

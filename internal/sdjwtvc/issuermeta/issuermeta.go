@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -282,7 +283,7 @@ func (r *Resolver) get(ctx context.Context, u string, mediaTypes ...string) ([]b
 		return nil, 0, fmt.Errorf("%w: %s answered %s", ErrFetch, u, resp.Status)
 	}
 	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if err != nil || !contains(mediaTypes, mt) {
+	if err != nil || !slices.Contains(mediaTypes, mt) {
 		return nil, 0, fmt.Errorf("%w: %s answered with media type %q, expected %s", ErrFetch, u, resp.Header.Get("Content-Type"), strings.Join(mediaTypes, " or "))
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, r.cfg.MaxBytes+1))
@@ -310,15 +311,6 @@ func (r *Resolver) freshness(cc string) time.Duration {
 		}
 	}
 	return ttl
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }
 
 // guardedClient is the default client: every connection is checked against
