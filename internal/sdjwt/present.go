@@ -48,23 +48,31 @@ func (s *SDJWT) unverifiedPayload() (*jws.Token, map[string]any, HashAlg, error)
 	if err != nil {
 		return nil, nil, "", failWrap(ErrMalformed, "Issuer-signed JWT payload", err)
 	}
-	alg, err := payloadHashAlg(payload)
+	alg, err := payloadHashAlg(payload, nil)
 	if err != nil {
 		return nil, nil, "", err
 	}
 	return tok, payload, alg, nil
 }
 
-func payloadHashAlg(payload map[string]any) (HashAlg, error) {
-	v, ok := payload["_sd_alg"]
-	if !ok {
-		return SHA256, nil
+// payloadHashAlg reads "_sd_alg" (§4.1.1: sha-256 when absent) and checks
+// it is on allowed, DefaultHashAlgs when empty (§7.1 step 2.5).
+func payloadHashAlg(payload map[string]any, allowed []HashAlg) (HashAlg, error) {
+	alg := SHA256
+	if v, ok := payload["_sd_alg"]; ok {
+		name, ok := v.(string)
+		if !ok {
+			return "", fail(ErrMalformed, fmt.Sprintf("_sd_alg is %s, not a string", jsonx.Describe(v)))
+		}
+		alg = HashAlg(name)
 	}
-	name, _ := v.(string)
-	if alg := HashAlg(name); alg.valid() {
-		return alg, nil
+	if len(allowed) == 0 {
+		allowed = DefaultHashAlgs
 	}
-	return "", fail(ErrMalformed, fmt.Sprintf("unsupported _sd_alg %v", v))
+	if !slices.Contains(allowed, alg) {
+		return "", fail(ErrMalformed, fmt.Sprintf("_sd_alg %q is not an accepted digest algorithm", string(alg)))
+	}
+	return alg, nil
 }
 
 // Select returns the SD-JWT with only the Disclosures needed to reveal the

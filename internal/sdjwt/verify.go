@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/seoulid/seoulid/internal/jsonx"
@@ -168,20 +167,9 @@ func (s *SDJWT) verify(ctx context.Context, opts VerifyOptions, sdHashInput stri
 		return nil, err
 	}
 
-	alg := SHA256 // §4.1.1: the default when _sd_alg is absent
-	if v, ok := payload["_sd_alg"]; ok {
-		name, ok := v.(string)
-		if !ok {
-			return nil, fail(ErrMalformed, fmt.Sprintf("_sd_alg is %s, not a string", jsonx.Describe(v)))
-		}
-		alg = HashAlg(name)
-	}
-	allowed := opts.HashAlgs
-	if len(allowed) == 0 {
-		allowed = DefaultHashAlgs
-	}
-	if !slices.Contains(allowed, alg) { // §7.1 step 2.5
-		return nil, fail(ErrMalformed, fmt.Sprintf("_sd_alg %q is not an accepted digest algorithm", string(alg)))
+	alg, err := payloadHashAlg(payload, opts.HashAlgs)
+	if err != nil {
+		return nil, err
 	}
 
 	// §7.1 steps 3–5.
