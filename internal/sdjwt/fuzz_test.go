@@ -171,3 +171,28 @@ func assertProcessed(t *testing.T, v any) {
 	}
 	walk(v, true)
 }
+
+// FuzzPathJSON: a claims path pointer read from JSON never panics, and what
+// is accepted writes back to JSON that reads as the same path.
+func FuzzPathJSON(f *testing.F) {
+	for _, s := range []string{`["a"]`, `["a",null,0]`, `[]`, `[-1]`, `[1.5]`, `[{}]`, `"a"`, `[[1]]`, `["a","a"]`, `[1e3]`, `[null]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		var p Path
+		if err := p.UnmarshalJSON([]byte(in)); err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("multi-line error: %q", err)
+			}
+			return
+		}
+		out, err := p.MarshalJSON()
+		if err != nil {
+			t.Fatalf("accepted path %q does not write back: %v", in, err)
+		}
+		var q Path
+		if err := q.UnmarshalJSON(out); err != nil || q.String() != p.String() {
+			t.Fatalf("%q wrote %s, which reads back as %v (%v)", in, out, q, err)
+		}
+	})
+}

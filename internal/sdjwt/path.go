@@ -2,9 +2,12 @@ package sdjwt
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/seoulid/seoulid/internal/jsonx"
 )
 
 // Path names a claim: a list whose elements are an object member name
@@ -230,5 +233,49 @@ func (p Path) validate() error {
 			return fmt.Errorf("claim path element %v (%T) is not a name, index or nil", e, e)
 		}
 	}
+	return nil
+}
+
+// MaxPathElements bounds a claim path read from JSON.
+const MaxPathElements = 64
+
+// MarshalJSON writes the path as the JSON array of OpenID4VP 1.0 §7: names
+// as strings, indexes as numbers, nil as null.
+func (p Path) MarshalJSON() ([]byte, error) {
+	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	return jsonx.Marshal([]any(p))
+}
+
+// UnmarshalJSON reads a claims path pointer (OpenID4VP 1.0 §7): a non-empty
+// array of strings, nulls and non-negative integers, strictly (no duplicate
+// keys, no fractions, at most MaxPathElements elements).
+func (p *Path) UnmarshalJSON(data []byte) error {
+	v, err := jsonx.ParseWithLimits(data, jsonx.Limits{MaxBytes: 64 << 10, MaxDepth: 2})
+	if err != nil {
+		return fmt.Errorf("claim path: %w", err)
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		return fmt.Errorf("claim path is %s, not an array", jsonx.Describe(v))
+	}
+	if len(arr) == 0 || len(arr) > MaxPathElements {
+		return fmt.Errorf("claim path has %d elements; it needs 1 to %d", len(arr), MaxPathElements)
+	}
+	out := make(Path, len(arr))
+	for i, e := range arr {
+		switch v := e.(type) {
+		case string, nil:
+			out[i] = v
+		default:
+			n, ok := jsonx.Int64(v)
+			if !ok || n < 0 || n > math.MaxInt32 {
+				return fmt.Errorf("claim path element %d is %s, not a name, a non-negative index or null", i, jsonx.Describe(e))
+			}
+			out[i] = int(n)
+		}
+	}
+	*p = out
 	return nil
 }

@@ -596,3 +596,37 @@ func TestPaths(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []Path{{"a"}, {"b", "c"}, {"x,y"}}, ps)
 }
+
+func TestPathJSON(t *testing.T) {
+	for in, want := range map[string]string{
+		`["address","locality"]`: "address.locality",
+		`["degrees", null, 0]`:   "degrees[*][0]",
+		`["vct#integrity"]`:      "vct#integrity",
+	} {
+		var p Path
+		if err := json.Unmarshal([]byte(in), &p); err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if p.String() != want {
+			t.Errorf("%s read as %s, want %s", in, p, want)
+		}
+	}
+	for in, want := range map[string]string{
+		`[]`:      "has 0 elements",
+		`[-1]`:    "not a name, a non-negative index or null",
+		`[1.5]`:   "not a name",
+		`[true]`:  "not a name",
+		`{"a":1}`: "not an array",
+		`[["a"]]`: "element 0 is an array",
+	} {
+		var p Path
+		err := json.Unmarshal([]byte(in), &p)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want one containing %q", in, err, want)
+		}
+	}
+	out, err := json.Marshal(Path{"medications", nil, "indication", 2})
+	if err != nil || string(out) != `["medications",null,"indication",2]` {
+		t.Errorf("marshal: %s %v", out, err)
+	}
+}
