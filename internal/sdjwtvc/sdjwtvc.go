@@ -46,6 +46,9 @@ func isNeverDisclosable(name string) bool {
 type Credential struct {
 	// VCT is the credential type (§3.2.2.1). Required.
 	VCT string
+	// VCTIntegrity is "vct#integrity", the integrity metadata of the
+	// type's Type Metadata document (see Integrity); empty means none.
+	VCTIntegrity string
 	// Issuer is "iss". Required by seoulid, which finds issuer keys by it.
 	Issuer string
 	// IssuedAt is "iat"; zero means the time of issuance.
@@ -126,6 +129,9 @@ func (c Credential) payload(now func() time.Time) (map[string]any, error) {
 		iat = now()
 	}
 	out["vct"] = c.VCT
+	if c.VCTIntegrity != "" {
+		out["vct#integrity"] = c.VCTIntegrity
+	}
 	out["iss"] = c.Issuer
 	out["iat"] = iat.Unix()
 	if !c.NotBefore.IsZero() {
