@@ -22,6 +22,7 @@ var allowed = map[string][]string{
 	"internal/sdjwt":              {"internal/jws", "internal/keys", "internal/jsonx", "internal/b64url"},
 	"internal/sdjwtvc":            {"internal/sdjwt", "internal/did", "internal/jws", "internal/keys", "internal/jsonx"},
 	"internal/sdjwtvc/issuermeta": {"internal/keys", "internal/jsonx"},
+	"internal/oid4vci":            {"internal/sdjwt"},
 }
 
 // speaksHTTP are the only packages that may import net/http themselves:
