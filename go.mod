@@ -4,8 +4,10 @@ go 1.26
 
 require (
 	github.com/lestrrat-go/jwx/v3 v3.3.0
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/spf13/cobra v1.10.2
 	github.com/stretchr/testify v1.12.1
+	golang.org/x/text v0.14.0
 )
 
 require (

@@ -122,6 +122,11 @@ func (v *HolderView) selectFrom(s *SDJWT, paths []Path) (*SDJWT, error) {
 	return out, nil
 }
 
+// Selects reports whether the path, read as a pattern (nil for every
+// element), names at least one claim in v — a JSON value such as a claims
+// object. Indexes count v's elements as they are.
+func (p Path) Selects(v any) bool { return exists(v, p) }
+
 // exists reports whether pattern p names at least one claim in v.
 func exists(v any, p Path) bool {
 	if len(p) == 0 {
