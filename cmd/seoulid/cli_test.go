@@ -187,3 +187,45 @@ func TestTamperedCredentials(t *testing.T) {
 		require.Equal(t, 1, strings.Count(stderr.String(), "\n"), "one line: %q", stderr.String())
 	}
 }
+
+const cardClaims = `{"name": "이정민", "birthdate": "2001-05-17", "age_over_14": true, "age_over_19": true,
+ "age_over_65": false, "resident_of_seoul": true, "district": "관악구"}`
+
+const badCardClaims = `{"name": "이정민", "birthdate": "2001-05-17", "age_over_14": "yes", "age_over_65": false,
+ "resident_of_seoul": true, "district": "Gotham", "rrn": "010517-4234567"}`
+
+// TestTranscriptSchemas: the catalogue from the command line — list, show,
+// validate (each violation with its pointer, exit 1), metadata.
+func TestTranscriptSchemas(t *testing.T) {
+	runTranscript(t, "schemas", map[string]string{
+		"card.json":      cardClaims,
+		"bad.json":       badCardClaims,
+		"disclosed.json": `{"iss": "did:example:gwanak", "vct": "urn:seoulid:vct:seoul-citizen-card:1", "age_over_19": true}`,
+	}, []step{
+		{args: "schemas list"},
+		{args: "schemas list --lang ko --json"},
+		{args: "schemas show seoul-citizen-card --lang ko"},
+		{args: "schemas show urn:seoulid:vct:welfare-recipient-status:1"},
+		{args: "schemas validate urn:seoulid:vct:seoul-citizen-card:1 card.json"},
+		{args: "schemas validate seoul-citizen-card bad.json"},
+		{args: "schemas validate seoul-citizen-card - --json", stdin: badCardClaims},
+		{args: "schemas validate seoul-citizen-card disclosed.json"},
+		{args: "schemas validate seoul-citizen-card disclosed.json --disclosed"},
+		{args: "schemas metadata welfare-recipient-status --algs ES256"},
+		{args: "schemas metadata welfare-recipient-status --type"},
+		{args: "schemas show passport"},
+		{args: "schemas validate seoul-citizen-card"},
+		{args: "schemas list --lang fr"},
+		{args: "schemas metadata --issuer --type"},
+		{args: "schemas validate seoul-citizen-card missing.json"},
+		// Issuing a catalogue type: the catalogue checks the claims and
+		// picks the disclosable ones and the validity.
+		{args: "keys generate --alg EdDSA --out city.jwk"},
+		{args: "keys generate --alg ES256 --out wallet.jwk"},
+		{args: "sdjwt issue --issuer-key city.jwk --claims card.json --vct urn:seoulid:vct:seoul-citizen-card:1 --holder-key wallet.jwk", save: "card.txt"},
+		{args: "sdjwt present card.txt --disclose age_over_19 --holder-key wallet.jwk --aud https://library.seoul.go.kr --nonce n-1", save: "shown.txt"},
+		{args: "sdjwt verify shown.txt --require-kb --aud https://library.seoul.go.kr --nonce n-1"},
+		{args: "sdjwt issue --issuer-key city.jwk --claims bad.json --vct urn:seoulid:vct:seoul-citizen-card:1"},
+		{args: "sdjwt issue --issuer-key city.jwk --claims card.json --vct urn:seoulid:vct:seoul-citizen-card:1 --sd name"},
+	})
+}

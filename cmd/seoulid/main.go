@@ -91,7 +91,7 @@ exit with status 1 (2 for a mistake in the command line itself).`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newVersionCmd(a), newKeysCmd(a), newSDJWTCmd(a))
+	root.AddCommand(newVersionCmd(a), newKeysCmd(a), newSDJWTCmd(a), newSchemasCmd(a))
 	return root
 }
 

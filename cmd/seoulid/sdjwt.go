@@ -16,6 +16,7 @@ import (
 	"github.com/seoulid/seoulid/internal/sdjwt"
 	"github.com/seoulid/seoulid/internal/sdjwtvc"
 	"github.com/seoulid/seoulid/internal/sdjwtvc/issuermeta"
+	"github.com/seoulid/seoulid/schemas"
 )
 
 func newSDJWTCmd(a *app) *cobra.Command {
@@ -47,7 +48,13 @@ With --vct, or a "vct" in the claims, the result is an SD-JWT VC (typ
 dc+sd-jwt): vct, iss, iat, nbf, exp, cnf and status are taken out of the
 claims and are never selectively disclosable. Its issuer is --iss, else the
 claims' iss, else the issuer key's did:jwk (with the key's DID URL as kid), so
-that anyone can verify it by resolving the DID.`,
+that anyone can verify it by resolving the DID.
+
+When the vct is a type of the catalogue (seoulid schemas list), the claims must
+fit it (every violation is listed), the catalogue decides which claims are
+selectively disclosable (--sd is refused), the default validity sets exp
+unless --valid-for or an exp is given, and vct#integrity binds the type's
+metadata.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			signer, err := a.readPrivateKey(f.issuerKey, "--issuer-key")
@@ -151,6 +158,21 @@ func (a *app) issueVC(ctx context.Context, signer *keys.PrivateKey, claims map[s
 	}
 	if validFor > 0 {
 		c.Expiry = c.IssuedAt.Add(validFor)
+	}
+	// A type of the catalogue decides which claims are disclosable and
+	// its default validity, and its claims must fit it.
+	if t, err := schemas.Default().Lookup(c.VCT); err == nil {
+		if paths != nil {
+			return nil, usageError{fmt.Errorf("--sd: the catalogue decides which claims of %s are selectively disclosable (see seoulid schemas show %s)", c.VCT, t.Slug)}
+		}
+		if err := t.Validate(c.Claims); err != nil {
+			return nil, fmt.Errorf("--claims: %w", err)
+		}
+		c.Disclosable = t.Disclosable(c.Claims)
+		c.VCTIntegrity = t.TypeMetadataIntegrity()
+		if c.Expiry.IsZero() {
+			c.Expiry = t.Validity.Expiry(c.IssuedAt)
+		}
 	}
 	issued, err := sdjwtvc.Issue(ctx, signer, c, opts)
 	if err != nil {
