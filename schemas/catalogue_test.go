@@ -154,7 +154,7 @@ func TestNoResidentRegistrationNumber(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if m := rrnValue.Find(raw); m != nil {
+		if m := rrnPattern.Find(raw); m != nil {
 			t.Errorf("%s contains %q, shaped like a resident registration number", name, m)
 		}
 		var v any

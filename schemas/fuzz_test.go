@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -40,6 +41,22 @@ func FuzzValidate(f *testing.F) {
 					}
 				}
 			}
+		}
+	})
+}
+
+// rrnPattern is looksLikeRRN's rule as a regular expression: the oracle of
+// FuzzLooksLikeRRN and the byte scanner of TestNoResidentRegistrationNumber.
+var rrnPattern = regexp.MustCompile(`(^|[^0-9])[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])-?[0-9]([0-9]{6}|\*{6})($|[^0-9*])`)
+
+// FuzzLooksLikeRRN: the byte scanner and the regular expression agree.
+func FuzzLooksLikeRRN(f *testing.F) {
+	for _, s := range []string{"990412-2345678", "9904122345678", "x990412-2******y", "99041223456789", "1990412-2345678", "990432-2345678", "991312-2345678", "990412-234567", "990412-2345678*", "12-990412-2345678", "990412--2345678", "990412-2*****"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := looksLikeRRN(s), rrnPattern.MatchString(s); got != want {
+			t.Fatalf("looksLikeRRN(%q) = %v, the pattern says %v", s, got, want)
 		}
 	})
 }

@@ -208,9 +208,6 @@ func Load(fsys fs.FS) (*Catalogue, error) {
 var (
 	slugPattern  = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	colorPattern = regexp.MustCompile(`^#[0-9A-Fa-f]{6}$`)
-	// rrnName matches property names that would hold a resident
-	// registration number (주민등록번호).
-	rrnName = regexp.MustCompile(`(?i)(^|_)(rrn|ssn)($|_)|resident_?registration_?(no|num|number)|jumin|주민등록번호|주민번호`)
 )
 
 // registered are the claims SD-JWT VC and JWT define; a type's schema may
@@ -294,7 +291,7 @@ func loadType(fsys fs.FS, file string, cat *Catalogue, common map[string]any, va
 	w.walk(schema, nil, true, 0)
 	for _, p := range order {
 		last := declared[p].path[len(declared[p].path)-1]
-		if name, ok := last.(string); ok && rrnName.MatchString(name) {
+		if name, ok := last.(string); ok && namedLikeRRN(name) {
 			complain("claim %s is named like a resident registration number, which no credential may carry", p)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -142,11 +141,79 @@ func escape(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
 
-// rrnValue matches a resident registration number (주민등록번호): a birth
-// date YYMMDD, an optional hyphen, a digit 1–8 for century and sex (9 and 0
-// were the 1800s) and six more digits. Masked forms keep the date and the
-// sex digit ("990412-2******"), so they match too.
-var rrnValue = regexp.MustCompile(`(^|[^0-9])[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])-?[0-9]([0-9]{6}|\*{6})($|[^0-9*])`)
+// looksLikeRRN reports whether s contains a resident registration number
+// (주민등록번호): a birth date YYMMDD, an optional hyphen, a digit for
+// century and sex, and six more digits, with no digit on either side.
+// Masked forms keep the date and the sex digit ("990412-2******"), so they
+// count too. It is the hot path of every validation, so it scans bytes
+// rather than running a regular expression (rrnPattern in the tests is the
+// same rule as one).
+func looksLikeRRN(s string) bool {
+	for i := 0; i+13 <= len(s); i++ {
+		if !isDigit(s[i]) || (i > 0 && isDigit(s[i-1])) {
+			continue
+		}
+		if !digits(s[i:i+6]) || !birthDate(s[i+2:i+6]) {
+			continue
+		}
+		j := i + 6
+		if s[j] == '-' {
+			j++
+		}
+		if j+7 > len(s) || !isDigit(s[j]) {
+			continue
+		}
+		rest := s[j+1 : j+7]
+		if !digits(rest) && rest != "******" {
+			continue
+		}
+		if end := j + 7; end == len(s) || !(isDigit(s[end]) || s[end] == '*') {
+			return true
+		}
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// birthDate checks MMDD: a month 01–12 and a day 01–31.
+func birthDate(mmdd string) bool {
+	m := int(mmdd[0]-'0')*10 + int(mmdd[1]-'0')
+	d := int(mmdd[2]-'0')*10 + int(mmdd[3]-'0')
+	return m >= 1 && m <= 12 && d >= 1 && d <= 31
+}
+
+// namedLikeRRN reports whether a claim name would hold a resident
+// registration number: the tokens rrn or ssn, or the words for it.
+func namedLikeRRN(name string) bool {
+	lower := name
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; 'A' <= c && c <= 'Z' {
+			lower = strings.ToLower(name)
+			break
+		}
+	}
+	for _, w := range []string{"jumin", "resident_registration_n", "residentregistrationn", "주민등록번호", "주민번호"} {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	for tok := range strings.FieldsFuncSeq(lower, func(r rune) bool { return r == '_' || r == '-' }) {
+		if tok == "rrn" || tok == "ssn" {
+			return true
+		}
+	}
+	return false
+}
 
 const rrnMessage = "looks like a resident registration number, which no credential may carry (PIPA Art. 24-2)"
 
@@ -155,28 +222,28 @@ const rrnMessage = "looks like a resident registration number, which no credenti
 func scanRRN(report func(ptr, msg string), at string, v any) {
 	switch x := v.(type) {
 	case string:
-		if rrnValue.MatchString(x) {
+		if looksLikeRRN(x) {
 			report(at, rrnMessage)
 		}
 	case json.Number:
-		if rrnValue.MatchString(string(x)) {
+		if looksLikeRRN(string(x)) {
 			report(at, rrnMessage)
 		}
 	case float64:
-		if rrnValue.MatchString(strconv.FormatFloat(x, 'f', -1, 64)) {
+		if looksLikeRRN(strconv.FormatFloat(x, 'f', -1, 64)) {
 			report(at, rrnMessage)
 		}
 	case int:
-		if rrnValue.MatchString(strconv.Itoa(x)) {
+		if looksLikeRRN(strconv.Itoa(x)) {
 			report(at, rrnMessage)
 		}
 	case int64:
-		if rrnValue.MatchString(strconv.FormatInt(x, 10)) {
+		if looksLikeRRN(strconv.FormatInt(x, 10)) {
 			report(at, rrnMessage)
 		}
 	case map[string]any:
 		for k, s := range x {
-			if rrnName.MatchString(k) {
+			if namedLikeRRN(k) {
 				report(at+"/"+escape(k), "is named like a resident registration number, which no credential may carry (PIPA Art. 24-2)")
 			}
 			scanRRN(report, at+"/"+escape(k), s)
