@@ -23,6 +23,7 @@ var allowed = map[string][]string{
 	"internal/sdjwtvc":            {"internal/sdjwt", "internal/did", "internal/jws", "internal/keys", "internal/jsonx"},
 	"internal/sdjwtvc/issuermeta": {"internal/keys", "internal/jsonx"},
 	"internal/oid4vci":            {"internal/sdjwt"},
+	"internal/statuslist":         {"internal/jws", "internal/keys", "internal/jsonx", "internal/b64url"},
 }
 
 // speaksHTTP are the only packages that may import net/http themselves:
