@@ -19,6 +19,7 @@ var allowed = map[string][]string{
 	"internal/keys":               {"internal/jsonx", "internal/b64url"},
 	"internal/jws":                {"internal/keys", "internal/jsonx", "internal/b64url"},
 	"internal/did":                {"internal/keys", "internal/jsonx", "internal/b64url"},
+	"internal/didweb":             {"internal/did", "internal/jsonx"},
 	"internal/sdjwt":              {"internal/jws", "internal/keys", "internal/jsonx", "internal/b64url"},
 	"internal/sdjwtvc":            {"internal/sdjwt", "internal/did", "internal/jws", "internal/keys", "internal/jsonx"},
 	"internal/sdjwtvc/issuermeta": {"internal/keys", "internal/jsonx"},
@@ -28,7 +29,7 @@ var allowed = map[string][]string{
 
 // speaksHTTP are the only packages that may import net/http themselves:
 // cores take context and typed values, and HTTP lives at the edges.
-var speaksHTTP = map[string]bool{"internal/sdjwtvc/issuermeta": true}
+var speaksHTTP = map[string]bool{"internal/sdjwtvc/issuermeta": true, "internal/didweb": true}
 
 // TestDependencyRules checks the direct imports of every package under
 // internal/ (test files excluded) against the rules above.
