@@ -171,7 +171,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if req.Height != a.st.height+1 {
 		return nil, fmt.Errorf("registry: asked to finalize block %d after %d", req.Height, a.st.height)
 	}
-	e := env{chain: a.chain, height: req.Height, time: req.Time.UTC()}
+	// Versions carry block time to the second, as DID metadata writes it
+	// (so a time read from metadata resolves to the same version).
+	e := env{chain: a.chain, height: req.Height, time: req.Time.UTC().Truncate(time.Second)}
 	o := newOverlay(a.st)
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {

@@ -167,7 +167,10 @@ func TestDIDLifecycle(t *testing.T) {
 	if _, err := r.KeyAt(ctx, issuer.KeyID(), did.AssertionMethod, created.Add(time.Second)); err != nil {
 		t.Errorf("key-1 before the rotation: %v", err)
 	}
-	if _, err := r.KeyAt(ctx, issuer.KeyID(), did.AssertionMethod, rotated.Add(time.Second)); !errors.Is(err, did.ErrKeyNotFound) {
+	if _, err := r.KeyAt(ctx, issuer.KeyID(), did.AssertionMethod, rotated.Add(time.Second)); err != nil {
+		t.Errorf("key-1 within the rotation grace: %v", err)
+	}
+	if _, err := r.KeyAt(ctx, issuer.KeyID(), did.AssertionMethod, rotated.Add(RotationGrace+time.Second)); !errors.Is(err, did.ErrKeyNotFound) {
 		t.Errorf("key-1 after the rotation: %v", err)
 	}
 	v1, err := r.ResolveVersion(ctx, didOf(issuer), ResolveOptions{VersionID: "1"})

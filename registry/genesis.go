@@ -28,7 +28,7 @@ func (g *Genesis) apply(o *overlay, t time.Time) error {
 	if len(g.Agencies) == 0 {
 		return fmt.Errorf("no agencies")
 	}
-	e := env{height: 0, time: t.UTC()}
+	e := env{height: 0, time: t.UTC().Truncate(time.Second)}
 	for _, ga := range g.Agencies {
 		if err := ParseDID(ga.DID); err != nil {
 			return err

@@ -101,6 +101,14 @@ func (r *Reader) ResolveVersion(ctx context.Context, d string, opts ResolveOptio
 	if err != nil {
 		return nil, err
 	}
+	return rec.Resolve(opts)
+}
+
+// Resolve returns the version of the record that opts select, with its
+// metadata (see Reader.ResolveVersion). Clients that fetch a record from a
+// remote node (an ABCI query of /did/<did>) resolve it with this.
+func (rec *DIDRecord) Resolve(opts ResolveOptions) (*Resolution, error) {
+	d := rec.DID
 	var v *Version
 	switch {
 	case opts.VersionID != "" && !opts.VersionTime.IsZero():
@@ -137,10 +145,20 @@ func (r *Reader) ResolveVersion(ctx context.Context, d string, opts ResolveOptio
 	return &Resolution{Document: v.Document(d), Metadata: md}, nil
 }
 
+// RotationGrace is how long after the block time of an update a key that
+// the update removed still verifies credentials (unless it was reported
+// compromised). Block time trails the wall clock — it is the time of the
+// votes on the previous block, up to the node's empty-block interval (30 s
+// by default) earlier — so an issuer that signed with its old key just
+// before its rotation committed would otherwise see those credentials
+// refused.
+const RotationGrace = time.Minute
+
 // KeyAt returns the key a DID URL names if the DID authorised it for rel
-// at time t — the version in force at t lists it — and it was never
-// reported compromised. This is how a credential signed before a key
-// rotation still verifies after it: pass the credential's issuance time.
+// at time t — the version in force at t lists it, or the version in force
+// RotationGrace earlier — and it was never reported compromised. This is
+// how a credential signed before a key rotation still verifies after it:
+// pass the credential's issuance time.
 func (r *Reader) KeyAt(ctx context.Context, kidURL string, rel did.RelationshipKind, t time.Time) (*keys.PublicKey, error) {
 	u, err := did.ParseURL(kidURL)
 	if err != nil {
@@ -160,7 +178,15 @@ func (r *Reader) KeyAt(ctx context.Context, kidURL string, rel did.RelationshipK
 	if v == nil {
 		return nil, fmt.Errorf("%w: %s did not exist at %s", did.ErrKeyNotFound, u.DID, t.UTC().Format(time.RFC3339))
 	}
-	return v.Document(u.DID.String()).Key(kidURL, rel)
+	k, err := v.Document(u.DID.String()).Key(kidURL, rel)
+	if err != nil {
+		if earlier := rec.At(t.Add(-RotationGrace)); earlier != nil && earlier != v {
+			if k2, err2 := earlier.Document(u.DID.String()).Key(kidURL, rel); err2 == nil {
+				return k2, nil
+			}
+		}
+	}
+	return k, err
 }
 
 // Issuer returns the trust-registry entry of an issuer.

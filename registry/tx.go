@@ -193,6 +193,37 @@ func SignOp(ctx context.Context, op *Op, signers ...Signer) (*Tx, error) {
 	return tx, nil
 }
 
+// Cosign returns the transaction with a signature by each signer added
+// over the same payload — for council operations whose signers are not on
+// one machine: one member signs the operation (SignOp, with --out on the
+// command line), the others add their signatures in turn. A key that
+// already signed is refused.
+func (t *Tx) Cosign(ctx context.Context, signers ...Signer) (*Tx, error) {
+	payload, err := b64url.Decode(t.Payload)
+	if err != nil {
+		return nil, fmt.Errorf("registry: payload: %w", err)
+	}
+	next := &Tx{Payload: t.Payload, Signatures: slices.Clone(t.Signatures)}
+	for _, s := range signers {
+		for _, old := range next.Signatures {
+			if old.kid == s.KeyID() {
+				return nil, fmt.Errorf("registry: %s has already signed", s.KeyID())
+			}
+		}
+		compact, err := jws.Sign(ctx, s, nil, payload)
+		if err != nil {
+			return nil, fmt.Errorf("registry: signing: %w", err)
+		}
+		parts := strings.SplitN(compact, ".", 3)
+		next.Signatures = append(next.Signatures, Signature{Protected: parts[0], Signature: parts[2], kid: s.KeyID()})
+	}
+	out, rej := DecodeTx(next.Encode())
+	if rej != nil {
+		return nil, rej
+	}
+	return out, nil
+}
+
 // DecodeTx reads a transaction strictly: size, JSON without duplicates or
 // unknown members, each signature a JWS with alg and kid over the payload,
 // and the payload an operation of a known type. It checks no signature

@@ -57,6 +57,11 @@ type Options struct {
 	// P2PPort and RPCPort are the first node's ports on 127.0.0.1; 0 means
 	// 26656 and 26657. Testnet gives node i these plus 10*i.
 	P2PPort, RPCPort int
+	// EmptyBlockInterval is how long a node waits for a transaction before
+	// making an empty block anyway; 0 means 30 s. Block time, which dates
+	// every DID version, comes from the votes on the previous block, so it
+	// trails the wall clock by up to this interval.
+	EmptyBlockInterval time.Duration
 	// Now is the clock of the genesis time; nil means time.Now.
 	Now func() time.Time
 }
@@ -79,6 +84,9 @@ func (o *Options) defaults() {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.EmptyBlockInterval == 0 {
+		o.EmptyBlockInterval = 30 * time.Second
 	}
 }
 
@@ -178,7 +186,7 @@ func Testnet(dir string, n int, opts Options) (*Network, error) {
 	var ids []string
 	configs := make([]*cfg.Config, n)
 	for i, h := range homes {
-		c := config(h, opts.P2PPort+10*i, opts.RPCPort+10*i)
+		c := config(h, opts.P2PPort+10*i, opts.RPCPort+10*i, opts.EmptyBlockInterval)
 		cfg.EnsureRoot(h)
 		if err := os.MkdirAll(filepath.Join(h, "data"), 0o700); err != nil {
 			return nil, err
@@ -225,9 +233,11 @@ func Testnet(dir string, n int, opts Options) (*Network, error) {
 }
 
 // config is the CometBFT configuration of a registry node: loopback
-// addresses, blocks only when there are transactions, a short commit
-// timeout (the registry is small and its validators are few).
-func config(home string, p2pPort, rpcPort int) *cfg.Config {
+// addresses, a block as soon as there are transactions and an empty one
+// after emptyEvery without any (so that block time keeps up with the
+// clock), a short commit timeout (the registry is small and its
+// validators are few).
+func config(home string, p2pPort, rpcPort int, emptyEvery time.Duration) *cfg.Config {
 	c := cfg.DefaultConfig()
 	c.SetRoot(home)
 	c.Moniker = filepath.Base(home)
@@ -239,6 +249,7 @@ func config(home string, p2pPort, rpcPort int) *cfg.Config {
 	c.Consensus.TimeoutCommit = 200 * time.Millisecond
 	c.Consensus.TimeoutPropose = 1 * time.Second
 	c.Consensus.CreateEmptyBlocks = false
+	c.Consensus.CreateEmptyBlocksInterval = emptyEvery
 	c.Instrumentation.Prometheus = false
 	c.TxIndex.Indexer = "kv"
 	c.LogLevel = "error"
