@@ -19,17 +19,18 @@ var allowed = map[string][]string{
 	"internal/keys":               {"internal/jsonx", "internal/b64url"},
 	"internal/jws":                {"internal/keys", "internal/jsonx", "internal/b64url"},
 	"internal/did":                {"internal/keys", "internal/jsonx", "internal/b64url"},
-	"internal/didweb":             {"internal/did", "internal/jsonx"},
+	"internal/safehttp":           {},
+	"internal/didweb":             {"internal/did", "internal/jsonx", "internal/safehttp"},
 	"internal/sdjwt":              {"internal/jws", "internal/keys", "internal/jsonx", "internal/b64url"},
 	"internal/sdjwtvc":            {"internal/sdjwt", "internal/did", "internal/jws", "internal/keys", "internal/jsonx"},
-	"internal/sdjwtvc/issuermeta": {"internal/keys", "internal/jsonx"},
+	"internal/sdjwtvc/issuermeta": {"internal/keys", "internal/jsonx", "internal/safehttp"},
 	"internal/oid4vci":            {"internal/sdjwt"},
 	"internal/statuslist":         {"internal/jws", "internal/keys", "internal/jsonx", "internal/b64url"},
 }
 
 // speaksHTTP are the only packages that may import net/http themselves:
 // cores take context and typed values, and HTTP lives at the edges.
-var speaksHTTP = map[string]bool{"internal/sdjwtvc/issuermeta": true, "internal/didweb": true}
+var speaksHTTP = map[string]bool{"internal/sdjwtvc/issuermeta": true, "internal/didweb": true, "internal/safehttp": true}
 
 // TestDependencyRules checks the direct imports of every package under
 // internal/ (test files excluded) against the rules above.

@@ -1,4 +1,4 @@
-package registry
+package registry_test
 
 import (
 	"context"
@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/seoulid/seoulid/registry"
+	"github.com/seoulid/seoulid/registry/registrytest"
 )
 
 // FuzzDecodeTx: any bytes decode to a transaction or a rejection with a
@@ -14,33 +17,30 @@ import (
 // a real state without panicking, and a rejection leaves the state as it
 // was.
 func FuzzDecodeTx(f *testing.F) {
-	l := newLedger(&testing.T{})
-	seoul := l.agencies[0]
-	k := newKey(&testing.T{})
-	f.Add(l.sign(l.op(seoul, Op{Type: OpDIDCreate, DID: didOf(k), Keys: []Key{keyEntry(k, "key-1")}}), seoul, k))
-	f.Add(l.council(l.op(seoul, Op{Type: OpTrustIssuer, DID: didOf(seoul), VCTs: []string{"urn:x:y"}}), 3))
+	l := registrytest.New(f)
+	seoul := l.Agencies[0]
+	k := registrytest.NewKey(f)
+	f.Add(l.Sign(l.Op(seoul, registry.Op{Type: registry.OpDIDCreate, DID: registrytest.DIDOf(k), Keys: []registry.Key{registrytest.KeyEntry(k, "key-1")}}), seoul, k))
+	f.Add(l.Council(l.Op(seoul, registry.Op{Type: registry.OpTrustIssuer, DID: registrytest.DIDOf(seoul), VCTs: []string{"urn:x:y"}}), 3))
 	for _, s := range []string{``, `{}`, `{"payload":"","signatures":[]}`, `{"payload":"e30","signatures":[{"protected":"e30","signature":""}]}`, `[]`, `{"payload":"e30","signatures":[{"protected":"eyJhbGciOiJFZERTQSIsImtpZCI6ImRpZDpzZW91bDp4I2sifQ","signature":"AA"}],"x":1}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		tx, rej := DecodeTx(b)
+		tx, rej := registry.DecodeTx(b)
 		if rej != nil {
-			if rej.Code == OK || strings.Contains(rej.Error(), "\n") {
+			if rej.Code == registry.OK || strings.Contains(rej.Error(), "\n") {
 				t.Fatalf("bad rejection %+v", rej)
 			}
 			return
 		}
-		before := l.app.st.hash()
-		o := newOverlay(l.app.st)
-		if r := execute(o, tx, env{chain: chain, height: 1}); r != nil {
-			if len(o.changes) != 0 {
-				t.Fatalf("a rejected transaction changed the state: %v", r)
-			}
+		before := registry.StateHash(l.App)
+		if r, changes := registry.ExecuteOnOverlay(l.App, tx, registrytest.Chain); r != nil && changes != 0 {
+			t.Fatalf("a rejected transaction changed the state: %v", r)
 		}
-		if string(l.app.st.hash()) != string(before) {
+		if string(registry.StateHash(l.App)) != string(before) {
 			t.Fatal("execute wrote to the committed state")
 		}
-		if _, err := l.app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: b}); err != nil {
+		if _, err := l.App.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: b}); err != nil {
 			t.Fatalf("CheckTx returned a Go error (which would stop the node): %v", err)
 		}
 	})
@@ -53,7 +53,7 @@ func FuzzParseDID(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if err := ParseDID(s); err == nil {
+		if err := registry.ParseDID(s); err == nil {
 			if !strings.HasPrefix(s, "did:seoul:") || len(s) != len("did:seoul:")+32 || !regexp.MustCompile(`^[a-z2-7]{32}$`).MatchString(s[len("did:seoul:"):]) {
 				t.Fatalf("accepted %q", s)
 			}

@@ -4,19 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/seoulid/seoulid/internal/did"
+	"github.com/seoulid/seoulid/internal/safehttp"
 )
 
 // Method is the DID method this package resolves.
@@ -32,8 +30,9 @@ var (
 	// not JSON, a body over the limit, a bad redirect, a timeout.
 	ErrFetch = errors.New("didweb: cannot fetch the DID document")
 	// ErrForbidden: the host resolved to an address the guard refuses
-	// (loopback, private, link-local…). It comes wrapped in ErrFetch.
-	ErrForbidden = errors.New("didweb: address not allowed")
+	// (loopback, private, link-local…). It is safehttp.ErrForbidden, and
+	// comes wrapped in ErrFetch.
+	ErrForbidden = safehttp.ErrForbidden
 )
 
 // Limits and defaults.
@@ -96,7 +95,7 @@ func New(cfg Config) (*Resolver, error) {
 	}
 	client := cfg.Client
 	if client == nil {
-		client = guardedClient(cfg.AllowPrivateNetworks, cfg.Timeout)
+		client = safehttp.Client(safehttp.Options{AllowPrivateNetworks: cfg.AllowPrivateNetworks, Timeout: cfg.Timeout, MaxRedirects: maxRedirects})
 	}
 	return &Resolver{client: client, timeout: cfg.Timeout, maxBytes: cfg.MaxBytes}, nil
 }
@@ -268,94 +267,11 @@ func (r *Resolver) get(ctx context.Context, u string) ([]byte, error) {
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || !slices.Contains(mediaTypes, mt) {
 		return nil, fmt.Errorf("%w: %s answered with media type %q, not JSON", ErrFetch, u, short(ct))
 	}
-	if resp.ContentLength > r.maxBytes {
-		return nil, fmt.Errorf("%w: %s is %d bytes, more than the limit of %d", ErrFetch, u, resp.ContentLength, r.maxBytes)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, r.maxBytes+1))
+	body, err := safehttp.ReadLimited(resp, r.maxBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrFetch, u, err)
 	}
-	if int64(len(body)) > r.maxBytes {
-		return nil, fmt.Errorf("%w: %s is larger than the limit of %d bytes", ErrFetch, u, r.maxBytes)
-	}
 	return body, nil
-}
-
-// guardedClient is the default client: every connection is checked
-// against the address policy after DNS resolution, there is no proxy, and
-// redirects stay on HTTPS. (The policy of package issuermeta.)
-func guardedClient(allowPrivate bool, timeout time.Duration) *http.Client {
-	dialer := &net.Dialer{
-		Timeout: timeout,
-		Control: func(_, address string, _ syscall.RawConn) error {
-			host, _, err := net.SplitHostPort(address)
-			if err != nil {
-				return fmt.Errorf("%w: %s", ErrForbidden, address)
-			}
-			ip, err := netip.ParseAddr(host)
-			if err != nil {
-				return fmt.Errorf("%w: %s", ErrForbidden, address)
-			}
-			if !allowPrivate && !public(ip) {
-				return fmt.Errorf("%w: %s is not a public address (SSRF guard)", ErrForbidden, ip)
-			}
-			return nil
-		},
-	}
-	transport := &http.Transport{
-		Proxy:                 nil, // a proxy would hide the real destination from the guard
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		TLSHandshakeTimeout:   timeout,
-		ResponseHeaderTimeout: timeout,
-		MaxIdleConns:          16,
-		IdleConnTimeout:       90 * time.Second,
-	}
-	return &http.Client{
-		Transport: transport,
-		Timeout:   timeout,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= maxRedirects {
-				return fmt.Errorf("%w: more than %d redirects", ErrFetch, maxRedirects)
-			}
-			if req.URL.Scheme != "https" {
-				return fmt.Errorf("%w: redirect to a non-HTTPS URL %s", ErrFetch, req.URL.Redacted())
-			}
-			return nil
-		},
-	}
-}
-
-// public reports whether ip is a globally reachable unicast address: not
-// loopback, private (RFC 1918, RFC 4193), link-local, CGNAT (RFC 6598),
-// unspecified, multicast, or another special-purpose block of RFC 6890.
-func public(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsMulticast() || ip.IsUnspecified() || ip.IsInterfaceLocalMulticast() {
-		return false
-	}
-	for _, p := range specialPrefixes {
-		if p.Contains(ip) {
-			return false
-		}
-	}
-	return true
-}
-
-var specialPrefixes = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("100.64.0.0/10"),
-	netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("192.0.2.0/24"),
-	netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("198.51.100.0/24"),
-	netip.MustParsePrefix("203.0.113.0/24"),
-	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("64:ff9b:1::/48"),
-	netip.MustParsePrefix("100::/64"),
-	netip.MustParsePrefix("2001::/23"),
-	netip.MustParsePrefix("2001:db8::/32"),
 }
 
 // short cuts what an error repeats of its input to 128 bytes.

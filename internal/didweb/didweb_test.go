@@ -283,17 +283,6 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-func TestPublic(t *testing.T) {
-	for ip, want := range map[string]bool{
-		"8.8.8.8": true, "2606:4700:4700::1111": true, "211.234.0.1": true,
-		"127.0.0.1": false, "::1": false, "10.1.2.3": false, "192.168.0.1": false, "172.16.0.1": false,
-		"169.254.169.254": false, "100.64.0.1": false, "0.0.0.0": false, "::": false, "fd00::1": false,
-		"fe80::1": false, "::ffff:127.0.0.1": false, "224.0.0.1": false, "198.18.0.1": false, "2001:db8::1": false,
-	} {
-		assert.Equal(t, want, public(netip.MustParseAddr(ip)), ip)
-	}
-}
-
 func TestNew(t *testing.T) {
 	for _, cfg := range []Config{{Timeout: -1}, {MaxBytes: -1}, {MaxBytes: did.MaxDocumentBytes + 1}} {
 		_, err := New(cfg)

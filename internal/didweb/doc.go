@@ -12,9 +12,8 @@
 // must be exactly the DID resolved.
 //
 // Every DID it is given is untrusted input, and fetching it is a request
-// to a host the DID names, so the fetch is guarded the way package
-// issuermeta guards its own (the same policy, copied rather than shared so
-// that neither package depends on the other):
+// to a host the DID names, so the fetch is guarded by the policy of package
+// safehttp, which package issuermeta uses too:
 //
 //   - HTTPS only, also after redirects (at most three);
 //   - the host must be a domain name: the method forbids IP addresses, and

@@ -14,6 +14,7 @@ import (
 	"github.com/seoulid/seoulid/internal/keys"
 	"github.com/seoulid/seoulid/internal/sdjwtvc"
 	"github.com/seoulid/seoulid/registry"
+	"github.com/seoulid/seoulid/registry/registrytest"
 	"github.com/seoulid/seoulid/registry/resolver"
 )
 
@@ -25,20 +26,20 @@ var (
 
 func TestResolveDispatch(t *testing.T) {
 	ctx := context.Background()
-	l := newLedger(t)
-	ks := l.create(2)
+	l := registrytest.New(t)
+	ks := l.CreateMany(l.Agencies[0], 2)
 	seoul, gone := ks[0], ks[1]
-	l.deactivate(gone)
+	l.Deactivate(gone)
 
 	web, err := didweb.New(didweb.Config{})
 	require.NoError(t, err)
-	r := &resolver.Resolver{Seoul: l.reader(), Web: web}
+	r := &resolver.Resolver{Seoul: l.Reader(), Web: web}
 
 	k, err := keys.Generate(keys.ES256)
 	require.NoError(t, err)
 	keyDID, jwkDID := did.KeyDID(k.Public()), did.JWKDID(k.Public())
 
-	for _, d := range []string{didOf(seoul), keyDID, jwkDID} {
+	for _, d := range []string{registrytest.DIDOf(seoul), keyDID, jwkDID} {
 		doc, err := r.Resolve(ctx, d)
 		require.NoError(t, err, d)
 		assert.Equal(t, d, doc.ID)
@@ -55,8 +56,8 @@ func TestResolveDispatch(t *testing.T) {
 		did  string
 		want error
 	}{
-		{didOf(gone), registry.ErrDeactivated},
-		{registry.DeriveDID(newKey(t).Public()), did.ErrNotFound},
+		{registrytest.DIDOf(gone), registry.ErrDeactivated},
+		{registry.DeriveDID(registrytest.NewKey(t).Public()), did.ErrNotFound},
 		{"did:seoul:not-base32", did.ErrInvalidDID},
 		{"did:example:123", did.ErrMethodNotSupported},
 		{"did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp#frag", did.ErrInvalidDID},
@@ -74,7 +75,7 @@ func TestResolveDispatch(t *testing.T) {
 	var zero resolver.Resolver
 	_, err = zero.Resolve(ctx, keyDID)
 	require.NoError(t, err)
-	for _, d := range []string{didOf(seoul), "did:web:example.com"} {
+	for _, d := range []string{registrytest.DIDOf(seoul), "did:web:example.com"} {
 		_, err = zero.Resolve(ctx, d)
 		require.ErrorIs(t, err, did.ErrMethodNotSupported, d)
 	}
@@ -82,7 +83,7 @@ func TestResolveDispatch(t *testing.T) {
 	// A cancelled context stops a did:seoul and a did:key resolution.
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	for _, d := range []string{didOf(seoul), keyDID} {
+	for _, d := range []string{registrytest.DIDOf(seoul), keyDID} {
 		_, err = r.Resolve(cancelled, d)
 		require.ErrorIs(t, err, context.Canceled, d)
 	}
@@ -90,13 +91,13 @@ func TestResolveDispatch(t *testing.T) {
 
 func TestResolveRepresentation(t *testing.T) {
 	ctx := context.Background()
-	l := newLedger(t)
-	k1 := l.create(1)[0]
-	created := l.time(l.height)
-	k2 := l.rotate(k1, "key-2")
-	rotated := l.time(l.height)
-	r := &resolver.Resolver{Seoul: l.reader()}
-	d := didOf(k1)
+	l := registrytest.New(t)
+	k1 := l.Create(l.Agencies[0])
+	created := l.Time()
+	k2 := l.Rotate(k1, "key-2")
+	rotated := l.Time()
+	r := &resolver.Resolver{Seoul: l.Reader()}
+	d := registrytest.DIDOf(k1)
 
 	res, err := r.ResolveRepresentation(ctx, d, registry.ResolveOptions{})
 	require.NoError(t, err)
@@ -129,7 +130,7 @@ func TestResolveRepresentation(t *testing.T) {
 	}
 
 	// Deactivated: a result, with no document.
-	l.deactivate(k2)
+	l.Deactivate(k2)
 	res, err = r.ResolveRepresentation(ctx, d, registry.ResolveOptions{})
 	require.NoError(t, err)
 	assert.True(t, res.Metadata.Deactivated)

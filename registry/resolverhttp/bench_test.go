@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/seoulid/seoulid/registry"
+	"github.com/seoulid/seoulid/registry/registrytest"
 	"github.com/seoulid/seoulid/registry/resolver"
 	"github.com/seoulid/seoulid/registry/resolverhttp"
 )
@@ -22,12 +23,12 @@ import (
 // (no network). Each reports resolutions/s over the whole loop and the
 // p50 and p99 latency of single calls in ns.
 func BenchmarkResolve(b *testing.B) {
-	l := newLedger(b)
+	l := registrytest.New(b)
 	var dids []string
-	for _, k := range l.create(1000) {
-		dids = append(dids, didOf(k))
+	for _, k := range l.CreateMany(l.Agencies[0], 1000) {
+		dids = append(dids, registrytest.DIDOf(k))
 	}
-	reader := l.reader()
+	reader := l.Reader()
 	res := &resolver.Resolver{Seoul: reader}
 	h, err := resolverhttp.New(res, resolverhttp.Config{})
 	if err != nil {

@@ -31,7 +31,7 @@ var errorCodes = map[string]int{
 // did:web is left out (no network).
 func FuzzHandler(f *testing.F) {
 	fx := newFixture(f)
-	h, err := resolverhttp.New(&resolver.Resolver{Seoul: fx.l.reader()}, resolverhttp.Config{})
+	h, err := resolverhttp.New(&resolver.Resolver{Seoul: fx.l.Reader()}, resolverhttp.Config{})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/seoulid/seoulid/internal/keys"
 	"github.com/seoulid/seoulid/internal/sdjwt"
 	"github.com/seoulid/seoulid/registry"
+	"github.com/seoulid/seoulid/registry/registrytest"
 	"github.com/seoulid/seoulid/registry/resolver"
 	"github.com/seoulid/seoulid/registry/resolverhttp"
 )
@@ -33,7 +34,7 @@ const vct = "urn:seoulid:vct:residency-status:1"
 // fixture is a ledger with DIDs in every state, a trust registry, a status
 // list and a catalogue, a did:web host, and the handler over them.
 type fixture struct {
-	l       *ledger
+	l       *registrytest.Ledger
 	h       *resolverhttp.Handler
 	logs    *bytes.Buffer
 	active  string // one version
@@ -53,22 +54,27 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	f := &fixture{l: newLedger(t), logs: &bytes.Buffer{}, web: map[string]http.HandlerFunc{}}
-	ks := f.l.create(5)
-	f.active, f.rotated, f.gone, f.issuer, f.portal = didOf(ks[0]), didOf(ks[1]), didOf(ks[2]), didOf(ks[3]), didOf(ks[4])
-	f.created = f.l.time(f.l.height)
-	f.l.rotate(ks[1], "key-2")
-	f.rotatedAt = f.l.time(f.l.height)
-	f.l.deactivate(ks[2])
-	f.l.council(registry.Op{Type: registry.OpTrustIssuer, DID: f.issuer, VCTs: []string{vct}})
-	f.l.council(registry.Op{Type: registry.OpTrustVerifier, DID: f.portal, Purposes: []registry.Purpose{{
+	f := &fixture{l: registrytest.New(t), logs: &bytes.Buffer{}, web: map[string]http.HandlerFunc{}}
+	ks := f.l.CreateMany(f.l.Agencies[0], 5)
+	f.active, f.rotated, f.gone, f.issuer, f.portal = registrytest.DIDOf(ks[0]), registrytest.DIDOf(ks[1]), registrytest.DIDOf(ks[2]), registrytest.DIDOf(ks[3]), registrytest.DIDOf(ks[4])
+	f.created = f.l.Time()
+	f.l.Rotate(ks[1], "key-2")
+	f.rotatedAt = f.l.Time()
+	f.l.Deactivate(ks[2])
+	// council runs a governance operation, proposed by the first agency,
+	// signed by a quorum of the genesis council.
+	council := func(o registry.Op) {
+		f.l.BlockOK(f.l.Council(f.l.Op(f.l.Agencies[0], o), registrytest.Threshold))
+	}
+	council(registry.Op{Type: registry.OpTrustIssuer, DID: f.issuer, VCTs: []string{vct}})
+	council(registry.Op{Type: registry.OpTrustVerifier, DID: f.portal, Purposes: []registry.Purpose{{
 		ID: "youth-allowance", Description: registry.Names{Ko: "서울 청년수당 자격 확인", En: "Seoul youth allowance eligibility"},
 		LegalBasis: "서울특별시 청년 기본 조례", Retention: "P30D",
 		Claims: []registry.Claims{{VCT: vct, Paths: []sdjwt.Path{{"resident_of_seoul"}}}},
 	}}})
-	f.l.council(registry.Op{Type: registry.OpCatalogueSet, Catalogue: &registry.Catalogue{Version: "2026.11", Digest: "sha256-" + strings.Repeat("A", 43) + "="}})
+	council(registry.Op{Type: registry.OpCatalogueSet, Catalogue: &registry.Catalogue{Version: "2026.11", Digest: "sha256-" + strings.Repeat("A", 43) + "="}})
 	f.statusURI = "https://gwanak.seoul.go.kr/status/1"
-	f.token = f.l.publish(ks[3], f.statusURI)
+	f.token = f.l.Publish(ks[3], f.statusURI)
 
 	k, err := keys.Generate(keys.EdDSA)
 	require.NoError(t, err)
@@ -99,7 +105,7 @@ func newFixture(t testing.TB) *fixture {
 	web, err := didweb.New(didweb.Config{Client: client, Timeout: 5 * time.Second})
 	require.NoError(t, err)
 
-	f.h, err = resolverhttp.New(&resolver.Resolver{Seoul: f.l.reader(), Web: web}, resolverhttp.Config{
+	f.h, err = resolverhttp.New(&resolver.Resolver{Seoul: f.l.Reader(), Web: web}, resolverhttp.Config{
 		Logger: slog.New(slog.NewTextHandler(f.logs, nil)),
 	})
 	require.NoError(t, err)
@@ -330,7 +336,7 @@ func TestResolutionErrors(t *testing.T) {
 	f := newFixture(t)
 	f.web["/bad/did.json"] = serveDocument(webDocument(t, "did:web:example.com"))
 	f.web["/broken/did.json"] = func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "boom", http.StatusBadGateway) }
-	unknown := registry.DeriveDID(newKey(t).Public())
+	unknown := registry.DeriveDID(registrytest.NewKey(t).Public())
 	long := strings.Repeat("a", 2100)
 
 	for _, tc := range []struct {
@@ -421,7 +427,7 @@ func TestDeactivated(t *testing.T) {
 // TestRegistryReads covers the read endpoints.
 func TestRegistryReads(t *testing.T) {
 	f := newFixture(t)
-	agency := didOf(f.l.agencies[1])
+	agency := registrytest.DIDOf(f.l.Agencies[1])
 
 	for _, tc := range []struct {
 		target string
@@ -443,8 +449,8 @@ func TestRegistryReads(t *testing.T) {
 		{"/1.0/catalogue", func(t *testing.T, m map[string]any) { assert.Equal(t, "2026.11", m["version"]) }},
 		{"/healthz", func(t *testing.T, m map[string]any) {
 			assert.Equal(t, "ok", m["status"])
-			assert.Equal(t, chain, m["chain"])
-			assert.EqualValues(t, f.l.height, m["height"])
+			assert.Equal(t, registrytest.Chain, m["chain"])
+			assert.EqualValues(t, f.l.App.Height(), m["height"])
 		}},
 	} {
 		w := do(f.h, "GET", tc.target)
@@ -496,8 +502,8 @@ func TestRegistryReads(t *testing.T) {
 	}
 
 	// A ledger without a catalogue.
-	l := newLedger(t)
-	h, err := resolverhttp.New(&resolver.Resolver{Seoul: l.reader()}, resolverhttp.Config{})
+	l := registrytest.New(t)
+	h, err := resolverhttp.New(&resolver.Resolver{Seoul: l.Reader()}, resolverhttp.Config{})
 	require.NoError(t, err)
 	w = do(h, "GET", "/1.0/catalogue")
 	require.Equal(t, http.StatusNotFound, w.Code)

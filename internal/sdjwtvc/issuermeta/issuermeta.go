@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -14,17 +12,19 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/seoulid/seoulid/internal/jsonx"
 	"github.com/seoulid/seoulid/internal/keys"
+	"github.com/seoulid/seoulid/internal/safehttp"
 )
 
 // Errors callers branch on.
 var (
 	ErrIssuerURL = errors.New("issuermeta: issuer is not an HTTPS URL fit for metadata discovery")
-	ErrForbidden = errors.New("issuermeta: address not allowed")
+	// ErrForbidden: the default client refused the address (§8.1). It is
+	// safehttp.ErrForbidden, and comes wrapped in ErrFetch.
+	ErrForbidden = safehttp.ErrForbidden
 	ErrFetch     = errors.New("issuermeta: cannot fetch issuer metadata")
 	ErrMetadata  = errors.New("issuermeta: invalid issuer metadata")
 	ErrNoKey     = errors.New("issuermeta: no matching issuer key")
@@ -102,7 +102,7 @@ func New(cfg Config) *Resolver {
 	}
 	client := cfg.Client
 	if client == nil {
-		client = guardedClient(cfg.AllowPrivateNetworks, cfg.Timeout)
+		client = safehttp.Client(safehttp.Options{AllowPrivateNetworks: cfg.AllowPrivateNetworks, Timeout: cfg.Timeout, MaxRedirects: 3})
 	}
 	return &Resolver{cfg: cfg, client: client, cache: make(map[string]cached)}
 }
@@ -286,12 +286,9 @@ func (r *Resolver) get(ctx context.Context, u string, mediaTypes ...string) ([]b
 	if err != nil || !slices.Contains(mediaTypes, mt) {
 		return nil, 0, fmt.Errorf("%w: %s answered with media type %q, expected %s", ErrFetch, u, resp.Header.Get("Content-Type"), strings.Join(mediaTypes, " or "))
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, r.cfg.MaxBytes+1))
+	body, err := safehttp.ReadLimited(resp, r.cfg.MaxBytes)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w: %s: %w", ErrFetch, u, err)
-	}
-	if int64(len(body)) > r.cfg.MaxBytes {
-		return nil, 0, fmt.Errorf("%w: %s is larger than %d bytes", ErrFetch, u, r.cfg.MaxBytes)
 	}
 	return body, r.freshness(resp.Header.Get("Cache-Control")), nil
 }
@@ -313,78 +310,6 @@ func (r *Resolver) freshness(cc string) time.Duration {
 	return ttl
 }
 
-// guardedClient is the default client: every connection is checked against
-// the address policy after DNS resolution, and redirects stay on HTTPS.
-func guardedClient(allowPrivate bool, timeout time.Duration) *http.Client {
-	dialer := &net.Dialer{
-		Timeout: timeout,
-		Control: func(network, address string, _ syscall.RawConn) error {
-			host, _, err := net.SplitHostPort(address)
-			if err != nil {
-				return fmt.Errorf("%w: %s", ErrForbidden, address)
-			}
-			ip, err := netip.ParseAddr(host)
-			if err != nil {
-				return fmt.Errorf("%w: %s", ErrForbidden, address)
-			}
-			if !allowPrivate && !Public(ip) {
-				return fmt.Errorf("%w: %s is not a public address (SSRF guard, SD-JWT VC §8.1)", ErrForbidden, ip)
-			}
-			return nil
-		},
-	}
-	transport := &http.Transport{
-		Proxy:                 nil, // a proxy would hide the real destination from the guard
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		TLSHandshakeTimeout:   timeout,
-		ResponseHeaderTimeout: timeout,
-		MaxIdleConns:          16,
-		IdleConnTimeout:       90 * time.Second,
-	}
-	return &http.Client{
-		Transport: transport,
-		Timeout:   timeout,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 3 {
-				return fmt.Errorf("%w: more than 3 redirects", ErrFetch)
-			}
-			if req.URL.Scheme != "https" {
-				return fmt.Errorf("%w: redirect to a non-HTTPS URL %s", ErrFetch, req.URL.Redacted())
-			}
-			return nil
-		},
-	}
-}
-
-// Public reports whether ip is a globally reachable unicast address: not
-// loopback, private (RFC 1918, RFC 4193), link-local, CGNAT (RFC 6598),
-// unspecified, multicast, or another special-purpose block of RFC 6890.
-func Public(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsMulticast() || ip.IsUnspecified() || ip.IsInterfaceLocalMulticast() {
-		return false
-	}
-	for _, p := range specialPrefixes {
-		if p.Contains(ip) {
-			return false
-		}
-	}
-	return true
-}
-
-var specialPrefixes = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("100.64.0.0/10"),
-	netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("192.0.2.0/24"),
-	netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("198.51.100.0/24"),
-	netip.MustParsePrefix("203.0.113.0/24"),
-	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("64:ff9b:1::/48"),
-	netip.MustParsePrefix("100::/64"),
-	netip.MustParsePrefix("2001::/23"),
-	netip.MustParsePrefix("2001:db8::/32"),
-}
+// Public reports whether ip is a globally reachable unicast address, one
+// the default client may connect to: see safehttp.Public.
+func Public(ip netip.Addr) bool { return safehttp.Public(ip) }
