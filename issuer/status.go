@@ -1,0 +1,245 @@
+package issuer
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/seoulid/seoulid/internal/statuslist"
+)
+
+// statusBits is the width of a status: valid, revoked, suspended.
+const statusBits = 2
+
+// statusLists allocates status indexes and keeps the signed tokens.
+//
+// Lists are numbered from 1; list n is at Config.StatusListURL/n. A list is
+// filled to half its size — at random indexes, so that an index says
+// nothing about when or to whom a credential was issued — and then the
+// next one is opened and published.
+type statusLists struct {
+	is *Issuer
+
+	mu      sync.Mutex
+	loaded  bool
+	current int               // the list being filled
+	count   int               // indexes taken in the current list
+	tokens  map[string]string // uri → latest signed token
+	lastIAT map[string]time.Time
+	dirty   map[string]bool
+}
+
+func (l *statusLists) init(is *Issuer) {
+	l.is = is
+	l.tokens = map[string]string{}
+	l.lastIAT = map[string]time.Time{}
+	l.dirty = map[string]bool{}
+}
+
+func (l *statusLists) uri(n int) string { return l.is.cfg.StatusListURL + "/" + strconv.Itoa(n) }
+
+// number returns the list number of a URI of this issuer, or 0.
+func (l *statusLists) number(uri string) int {
+	s, ok := strings.CutPrefix(uri, l.is.cfg.StatusListURL+"/")
+	if !ok {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || strconv.Itoa(n) != s {
+		return 0
+	}
+	return n
+}
+
+// load finds the list being filled (called with mu held).
+func (l *statusLists) load(ctx context.Context) error {
+	if l.loaded {
+		return nil
+	}
+	n := 1
+	for {
+		c, err := l.is.store.CountIndexes(ctx, l.uri(n))
+		if err != nil {
+			return fmt.Errorf("issuer: status lists: %w", err)
+		}
+		if c == 0 {
+			break
+		}
+		l.current, l.count = n, c
+		n++
+	}
+	if l.current == 0 {
+		l.current = 1
+	}
+	l.loaded = true
+	return nil
+}
+
+// allocate returns a random unused index in the list being filled, opening
+// (and publishing) a new list when it is half full. CompleteOffer's unique
+// constraint settles the rare race between two allocations.
+func (l *statusLists) allocate(ctx context.Context) (string, int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.load(ctx); err != nil {
+		return "", 0, err
+	}
+	size := l.is.cfg.StatusListSize
+	if l.count >= size/2 {
+		l.current++
+		l.count = 0
+	}
+	uri := l.uri(l.current)
+	if l.count == 0 {
+		// A new list: publish it (all valid) before any credential points
+		// to it, so a verifier can always find it.
+		if _, known := l.tokens[uri]; !known {
+			if err := l.publish(ctx, uri); err != nil {
+				return "", 0, err
+			}
+		}
+	}
+	for tries := 0; tries < 64; tries++ {
+		b, err := l.is.random(4)
+		if err != nil {
+			return "", 0, err
+		}
+		idx := int(binary.BigEndian.Uint32(b) % uint32(size)) // size divides 2^32 for the default; the bias is < 2^-15 otherwise
+		used, err := l.is.store.IndexUsed(ctx, uri, idx)
+		if err != nil {
+			return "", 0, fmt.Errorf("issuer: status lists: %w", err)
+		}
+		if !used {
+			l.count++
+			return uri, idx, nil
+		}
+	}
+	return "", 0, errors.New("issuer: status lists: no free index found in 64 tries")
+}
+
+// publish builds, signs and publishes the token of one list (mu held).
+func (l *statusLists) publish(ctx context.Context, uri string) error {
+	statuses, err := l.is.store.Statuses(ctx, uri)
+	if err != nil {
+		return fmt.Errorf("issuer: status list %s: %w", uri, err)
+	}
+	list, err := statuslist.New(l.is.cfg.StatusListSize, statusBits)
+	if err != nil {
+		return err
+	}
+	for idx, s := range statuses {
+		if err := list.Set(idx, uint8(s)); err != nil {
+			return fmt.Errorf("issuer: status list %s: %w", uri, err)
+		}
+	}
+	iat := l.is.cfg.Now().UTC().Truncate(time.Second)
+	if last := l.lastIAT[uri]; !iat.After(last) {
+		iat = last.Add(time.Second) // the ledger takes only newer tokens
+	}
+	tok, err := statuslist.Sign(ctx, l.is.signer, statuslist.Claims{
+		Subject: uri, Issuer: l.is.cfg.DID, IssuedAt: iat, TTL: 5 * time.Minute, List: list,
+	})
+	if err != nil {
+		return fmt.Errorf("issuer: signing status list %s: %w", uri, err)
+	}
+	if l.is.publisher != nil {
+		if err := l.is.publisher.PublishStatusList(ctx, uri, tok); err != nil {
+			return fmt.Errorf("issuer: publishing status list %s to the ledger: %w", uri, err)
+		}
+	}
+	l.tokens[uri], l.lastIAT[uri] = tok, iat
+	delete(l.dirty, uri)
+	return nil
+}
+
+// StatusListToken returns the latest signed token of a status list of this
+// issuer (for its HTTP endpoint), or ErrNotFound.
+func (is *Issuer) StatusListToken(ctx context.Context, uri string) (string, error) {
+	l := &is.lists
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.load(ctx); err != nil {
+		return "", err
+	}
+	n := l.number(uri)
+	if n == 0 || n > l.current {
+		return "", ErrNotFound
+	}
+	if tok, ok := l.tokens[uri]; ok && !l.dirty[uri] {
+		return tok, nil
+	}
+	if err := l.publish(ctx, uri); err != nil {
+		return "", err
+	}
+	return l.tokens[uri], nil
+}
+
+// PublishStatusLists re-signs and publishes every list whose statuses
+// changed since it was last published: the batch that RunStatusPublisher
+// makes periodically. It returns how many lists it published.
+func (is *Issuer) PublishStatusLists(ctx context.Context) (int, error) {
+	l := &is.lists
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for uri := range l.dirty {
+		if err := l.publish(ctx, uri); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// RunStatusPublisher publishes changed status lists every interval until
+// ctx ends: revocations reach the ledger in batches, one token per list
+// per interval however many credentials changed.
+func (is *Issuer) RunStatusPublisher(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := is.PublishStatusLists(ctx); err != nil {
+				is.log.Error("publishing status lists", "err", err)
+			} else if n > 0 {
+				is.log.Info("published status lists", "lists", n)
+			}
+		}
+	}
+}
+
+// SetStatus revokes, suspends or reinstates a credential on behalf of an
+// operator. The change reaches the status list at the next publication
+// (PublishStatusLists).
+func (is *Issuer) SetStatus(ctx context.Context, operator, id string, s Status) (*Credential, error) {
+	if s != StatusValid && s != StatusRevoked && s != StatusSuspended {
+		return nil, fmt.Errorf("issuer: unknown status %d", s)
+	}
+	old, err := is.store.Credential(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if old.Status == StatusRevoked && s != StatusRevoked {
+		return nil, fmt.Errorf("issuer: %s is revoked, which is final", id)
+	}
+	c, err := is.store.SetStatus(ctx, id, s, is.cfg.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	is.lists.mu.Lock()
+	is.lists.dirty[c.ListURI] = true
+	is.lists.mu.Unlock()
+	action := map[Status]string{StatusValid: "credential.reinstate", StatusRevoked: "credential.revoke", StatusSuspended: "credential.suspend"}[s]
+	if err := is.audit(ctx, operator, action, id, old.Status.String()+" → "+s.String()); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
