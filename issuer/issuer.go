@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/seoulid/seoulid/internal/keys"
@@ -103,7 +102,6 @@ type Issuer struct {
 	log       *slog.Logger
 
 	lists statusLists
-	mu    sync.Mutex
 }
 
 // New makes an Issuer. store, trust and signer are required; publisher and
