@@ -26,6 +26,7 @@ var allowed = map[string][]string{
 	"internal/sdjwtvc/issuermeta": {"internal/keys", "internal/jsonx", "internal/safehttp"},
 	"internal/oid4vci":            {"internal/sdjwt"},
 	"internal/statuslist":         {"internal/jws", "internal/keys", "internal/jsonx", "internal/b64url"},
+	"internal/dpop":               {"internal/jws", "internal/keys", "internal/jsonx", "internal/b64url"},
 }
 
 // speaksHTTP are the only packages that may import net/http themselves:

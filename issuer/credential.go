@@ -81,7 +81,7 @@ func (is *Issuer) Credential(ctx context.Context, req CredentialRequest) ([]Issu
 	holders := make([]*keys.PublicKey, len(req.Proofs))
 	var nonce string
 	for i, p := range req.Proofs {
-		k, n, err := is.checkProof(p, now)
+		k, n, err := is.checkProof(ctx, p, now)
 		if err != nil {
 			return nil, err
 		}
@@ -96,15 +96,17 @@ func (is *Issuer) Credential(ctx context.Context, req CredentialRequest) ([]Issu
 		}
 		holders[i] = k
 	}
-	if err := is.store.UseNonce(ctx, hash(nonce), now); errors.Is(err, ErrNonceUnknown) {
-		return nil, refuse(CodeInvalidNonce, "the nonce is unknown, used or expired: get a fresh one from the nonce endpoint", err)
-	} else if err != nil {
-		return nil, fmt.Errorf("issuer: nonce: %w", err)
-	}
+	// The trust check comes before the nonce is spent, so that a refusal
+	// leaves the wallet its nonce.
 	if ok, err := is.trust.IssuerAuthorised(ctx, is.cfg.DID, t.VCT); err != nil {
 		return nil, fmt.Errorf("issuer: trust registry: %w", err)
 	} else if !ok {
 		return nil, refuse(CodeCredentialRequestDenied, fmt.Sprintf("the ledger does not authorise this issuer for %s", t.VCT), nil)
+	}
+	if err := is.store.UseNonce(ctx, hash(nonce), now); errors.Is(err, ErrNonceUnknown) {
+		return nil, refuse(CodeInvalidNonce, "the nonce is unknown, used or expired: get a fresh one from the nonce endpoint", err)
+	} else if err != nil {
+		return nil, fmt.Errorf("issuer: nonce: %w", err)
 	}
 	claims, err := jsonx.ParseObject(offer.Claims)
 	if err != nil {
@@ -154,7 +156,7 @@ func (is *Issuer) Credential(ctx context.Context, req CredentialRequest) ([]Issu
 
 // checkProof verifies one JWT key proof (OpenID4VCI 1.0 Appendix F.1) and
 // returns the key it proves and its nonce.
-func (is *Issuer) checkProof(p string, now time.Time) (*keys.PublicKey, string, error) {
+func (is *Issuer) checkProof(ctx context.Context, p string, now time.Time) (*keys.PublicKey, string, error) {
 	bad := func(format string, args ...any) (*keys.PublicKey, string, error) {
 		return nil, "", refuse(CodeInvalidProof, fmt.Sprintf(format, args...), nil)
 	}
@@ -185,7 +187,7 @@ func (is *Issuer) checkProof(p string, now time.Time) (*keys.PublicKey, string, 
 			return bad("the proof's jwk: %v", err)
 		}
 	case kid != "":
-		if pub, err = did.VerificationKey(context.Background(), did.LocalResolver{}, kid, did.Authentication); err != nil {
+		if pub, err = did.VerificationKey(ctx, did.LocalResolver{}, kid, did.Authentication); err != nil {
 			return bad("the proof's kid: %v", err)
 		}
 	default:
@@ -224,7 +226,7 @@ func (is *Issuer) checkProof(p string, now time.Time) (*keys.PublicKey, string, 
 	}
 	nonce, _ := claims["nonce"].(string)
 	if nonce == "" {
-		return nil, "", refuse(CodeInvalidNonce, "the proof has no nonce: get one from the nonce endpoint", nil)
+		return bad("the proof has no nonce: get one from the nonce endpoint") // invalid_proof (§8.3.1.2)
 	}
 	return pub, nonce, nil
 }

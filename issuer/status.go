@@ -76,6 +76,11 @@ func (l *statusLists) load(ctx context.Context) error {
 	if l.current == 0 {
 		l.current = 1
 	}
+	// Statuses may have changed before a restart without being published:
+	// the next batch republishes every list once.
+	for i := 1; i < n; i++ {
+		l.dirty[l.uri(i)] = true
+	}
 	l.loaded = true
 	return nil
 }
@@ -122,19 +127,19 @@ func (l *statusLists) allocate(ctx context.Context) (string, int, error) {
 	return "", 0, errors.New("issuer: status lists: no free index found in 64 tries")
 }
 
-// publish builds, signs and publishes the token of one list (mu held).
-func (l *statusLists) publish(ctx context.Context, uri string) error {
+// sign builds and signs the token of one list (mu held).
+func (l *statusLists) sign(ctx context.Context, uri string) (string, time.Time, error) {
 	statuses, err := l.is.store.Statuses(ctx, uri)
 	if err != nil {
-		return fmt.Errorf("issuer: status list %s: %w", uri, err)
+		return "", time.Time{}, fmt.Errorf("issuer: status list %s: %w", uri, err)
 	}
 	list, err := statuslist.New(l.is.cfg.StatusListSize, statusBits)
 	if err != nil {
-		return err
+		return "", time.Time{}, err
 	}
 	for idx, s := range statuses {
 		if err := list.Set(idx, uint8(s)); err != nil {
-			return fmt.Errorf("issuer: status list %s: %w", uri, err)
+			return "", time.Time{}, fmt.Errorf("issuer: status list %s: %w", uri, err)
 		}
 	}
 	iat := l.is.cfg.Now().UTC().Truncate(time.Second)
@@ -145,7 +150,17 @@ func (l *statusLists) publish(ctx context.Context, uri string) error {
 		Subject: uri, Issuer: l.is.cfg.DID, IssuedAt: iat, TTL: 5 * time.Minute, List: list,
 	})
 	if err != nil {
-		return fmt.Errorf("issuer: signing status list %s: %w", uri, err)
+		return "", time.Time{}, fmt.Errorf("issuer: signing status list %s: %w", uri, err)
+	}
+	return tok, iat, nil
+}
+
+// publish signs the token of one list and publishes it to the ledger and
+// to the HTTP endpoint (mu held).
+func (l *statusLists) publish(ctx context.Context, uri string) error {
+	tok, iat, err := l.sign(ctx, uri)
+	if err != nil {
+		return err
 	}
 	if l.is.publisher != nil {
 		if err := l.is.publisher.PublishStatusList(ctx, uri, tok); err != nil {
@@ -157,8 +172,9 @@ func (l *statusLists) publish(ctx context.Context, uri string) error {
 	return nil
 }
 
-// StatusListToken returns the latest signed token of a status list of this
-// issuer (for its HTTP endpoint), or ErrNotFound.
+// StatusListToken returns the latest token of a status list of this issuer
+// (for its HTTP endpoint) — the one last published — or ErrNotFound. It
+// never writes to the ledger.
 func (is *Issuer) StatusListToken(ctx context.Context, uri string) (string, error) {
 	l := &is.lists
 	l.mu.Lock()
@@ -170,13 +186,17 @@ func (is *Issuer) StatusListToken(ctx context.Context, uri string) (string, erro
 	if n == 0 || n > l.current {
 		return "", ErrNotFound
 	}
-	if tok, ok := l.tokens[uri]; ok && !l.dirty[uri] {
-		return tok, nil
+	if tok, ok := l.tokens[uri]; ok {
+		return tok, nil // changes reach HTTP with the next batch, as they reach the ledger
 	}
-	if err := l.publish(ctx, uri); err != nil {
+	// After a restart: sign the list as it stands, without publishing
+	// (publication is PublishStatusLists' business, not a reader's).
+	tok, iat, err := l.sign(ctx, uri)
+	if err != nil {
 		return "", err
 	}
-	return l.tokens[uri], nil
+	l.tokens[uri], l.lastIAT[uri] = tok, iat
+	return tok, nil
 }
 
 // PublishStatusLists re-signs and publishes every list whose statuses
@@ -186,6 +206,9 @@ func (is *Issuer) PublishStatusLists(ctx context.Context) (int, error) {
 	l := &is.lists
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if err := l.load(ctx); err != nil {
+		return 0, err
+	}
 	n := 0
 	for uri := range l.dirty {
 		if err := l.publish(ctx, uri); err != nil {
