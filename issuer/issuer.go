@@ -142,6 +142,11 @@ func New(signer Signer, store Store, trust Trust, publisher Publisher, sender Tx
 	if cfg.StatusListURL == "" {
 		cfg.StatusListURL = cfg.URL + "/status-lists"
 	}
+	cfg.StatusListURL = strings.TrimSuffix(cfg.StatusListURL, "/")
+	if publisher != nil && !strings.HasPrefix(cfg.StatusListURL, "https://") {
+		// The ledger takes status lists at https URIs only.
+		return nil, fmt.Errorf("issuer: status list URL %q must be https to be published to the ledger (set Config.StatusListURL)", cfg.StatusListURL)
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +26,11 @@ const statusBits = 2
 type statusLists struct {
 	is *Issuer
 
+	// pubMu serialises publications (token iat and ledger operations
+	// follow each other); it is never held with mu across I/O the other
+	// way round, and mu is never held while publishing, so issuance does
+	// not wait for the ledger.
+	pubMu   sync.Mutex
 	mu      sync.Mutex
 	loaded  bool
 	current int               // the list being filled
@@ -90,8 +96,8 @@ func (l *statusLists) load(ctx context.Context) error {
 // constraint settles the rare race between two allocations.
 func (l *statusLists) allocate(ctx context.Context) (string, int, error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if err := l.load(ctx); err != nil {
+		l.mu.Unlock()
 		return "", 0, err
 	}
 	size := l.is.cfg.StatusListSize
@@ -100,15 +106,17 @@ func (l *statusLists) allocate(ctx context.Context) (string, int, error) {
 		l.count = 0
 	}
 	uri := l.uri(l.current)
-	if l.count == 0 {
+	_, published := l.tokens[uri]
+	l.mu.Unlock()
+	if !published {
 		// A new list: publish it (all valid) before any credential points
 		// to it, so a verifier can always find it.
-		if _, known := l.tokens[uri]; !known {
-			if err := l.publish(ctx, uri); err != nil {
-				return "", 0, err
-			}
+		if err := l.publishOne(ctx, uri, true); err != nil {
+			return "", 0, err
 		}
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	for tries := 0; tries < 64; tries++ {
 		b, err := l.is.random(4)
 		if err != nil {
@@ -127,8 +135,9 @@ func (l *statusLists) allocate(ctx context.Context) (string, int, error) {
 	return "", 0, errors.New("issuer: status lists: no free index found in 64 tries")
 }
 
-// sign builds and signs the token of one list (mu held).
-func (l *statusLists) sign(ctx context.Context, uri string) (string, time.Time, error) {
+// sign builds and signs the token of one list, with an iat after last
+// (the ledger takes only newer tokens). It holds no lock.
+func (l *statusLists) sign(ctx context.Context, uri string, last time.Time) (string, time.Time, error) {
 	statuses, err := l.is.store.Statuses(ctx, uri)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("issuer: status list %s: %w", uri, err)
@@ -143,8 +152,8 @@ func (l *statusLists) sign(ctx context.Context, uri string) (string, time.Time, 
 		}
 	}
 	iat := l.is.cfg.Now().UTC().Truncate(time.Second)
-	if last := l.lastIAT[uri]; !iat.After(last) {
-		iat = last.Add(time.Second) // the ledger takes only newer tokens
+	if !iat.After(last) {
+		iat = last.Add(time.Second)
 	}
 	tok, err := statuslist.Sign(ctx, l.is.signer, statuslist.Claims{
 		Subject: uri, Issuer: l.is.cfg.DID, IssuedAt: iat, TTL: 5 * time.Minute, List: list,
@@ -155,20 +164,33 @@ func (l *statusLists) sign(ctx context.Context, uri string) (string, time.Time, 
 	return tok, iat, nil
 }
 
-// publish signs the token of one list and publishes it to the ledger and
-// to the HTTP endpoint (mu held).
-func (l *statusLists) publish(ctx context.Context, uri string) error {
-	tok, iat, err := l.sign(ctx, uri)
-	if err != nil {
-		return err
+// publishOne signs the token of one list as it stands and publishes it to
+// the ledger and the HTTP endpoint. With onlyIfMissing it does nothing if
+// the list has a token already. It takes pubMu, and mu only briefly.
+func (l *statusLists) publishOne(ctx context.Context, uri string, onlyIfMissing bool) error {
+	l.pubMu.Lock()
+	defer l.pubMu.Unlock()
+	l.mu.Lock()
+	_, has := l.tokens[uri]
+	last := l.lastIAT[uri]
+	delete(l.dirty, uri) // a change from now on marks it again
+	l.mu.Unlock()
+	if onlyIfMissing && has {
+		return nil
 	}
-	if l.is.publisher != nil {
-		if err := l.is.publisher.PublishStatusList(ctx, uri, tok); err != nil {
-			return fmt.Errorf("issuer: publishing status list %s to the ledger: %w", uri, err)
+	tok, iat, err := l.sign(ctx, uri, last)
+	if err == nil && l.is.publisher != nil {
+		if perr := l.is.publisher.PublishStatusList(ctx, uri, tok); perr != nil {
+			err = fmt.Errorf("issuer: publishing status list %s to the ledger: %w", uri, perr)
 		}
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil {
+		l.dirty[uri] = true
+		return err
+	}
 	l.tokens[uri], l.lastIAT[uri] = tok, iat
-	delete(l.dirty, uri)
 	return nil
 }
 
@@ -178,22 +200,31 @@ func (l *statusLists) publish(ctx context.Context, uri string) error {
 func (is *Issuer) StatusListToken(ctx context.Context, uri string) (string, error) {
 	l := &is.lists
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if err := l.load(ctx); err != nil {
+		l.mu.Unlock()
 		return "", err
 	}
 	n := l.number(uri)
-	if n == 0 || n > l.current {
+	tok, ok := l.tokens[uri]
+	last := l.lastIAT[uri]
+	current := l.current
+	l.mu.Unlock()
+	if n == 0 || n > current {
 		return "", ErrNotFound
 	}
-	if tok, ok := l.tokens[uri]; ok {
+	if ok {
 		return tok, nil // changes reach HTTP with the next batch, as they reach the ledger
 	}
 	// After a restart: sign the list as it stands, without publishing
 	// (publication is PublishStatusLists' business, not a reader's).
-	tok, iat, err := l.sign(ctx, uri)
+	tok, iat, err := l.sign(ctx, uri, last)
 	if err != nil {
 		return "", err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if old, ok := l.tokens[uri]; ok {
+		return old, nil
 	}
 	l.tokens[uri], l.lastIAT[uri] = tok, iat
 	return tok, nil
@@ -205,18 +236,22 @@ func (is *Issuer) StatusListToken(ctx context.Context, uri string) (string, erro
 func (is *Issuer) PublishStatusLists(ctx context.Context) (int, error) {
 	l := &is.lists
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if err := l.load(ctx); err != nil {
+		l.mu.Unlock()
 		return 0, err
 	}
-	n := 0
+	uris := make([]string, 0, len(l.dirty))
 	for uri := range l.dirty {
-		if err := l.publish(ctx, uri); err != nil {
-			return n, err
-		}
-		n++
+		uris = append(uris, uri)
 	}
-	return n, nil
+	l.mu.Unlock()
+	sort.Strings(uris)
+	for i, uri := range uris {
+		if err := l.publishOne(ctx, uri, false); err != nil {
+			return i, err
+		}
+	}
+	return len(uris), nil
 }
 
 // RunStatusPublisher publishes changed status lists every interval until

@@ -349,7 +349,7 @@ func startBenchIssuer(ctx context.Context, vct string) (*issuer.Issuer, string, 
 	}
 	base := "http://" + ln.Addr().String()
 	pub := &recordingPublisher{}
-	is, err := issuer.New(k, st, trustAll{}, pub, nil, issuer.Config{URL: base, DID: d, Types: []string{vct}})
+	is, err := issuer.New(k, st, trustAll{}, pub, nil, issuer.Config{URL: base, DID: d, Types: []string{vct}, StatusListURL: "https://" + ln.Addr().String() + "/status-lists"})
 	if err != nil {
 		ln.Close()
 		return fail(err)
