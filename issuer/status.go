@@ -285,12 +285,12 @@ func (is *Issuer) SetStatus(ctx context.Context, operator, id string, s Status) 
 	if err != nil {
 		return nil, err
 	}
-	if old.Status == StatusRevoked && s != StatusRevoked {
-		return nil, fmt.Errorf("issuer: %s is revoked, which is final", id)
+	if old.Status == s {
+		return old, nil // nothing changes: no audit entry, no republication
 	}
 	c, err := is.store.SetStatus(ctx, id, s, is.cfg.Now().UTC())
 	if err != nil {
-		return nil, err
+		return nil, err // ErrRevoked when it was revoked meanwhile: revocation is final
 	}
 	is.lists.mu.Lock()
 	is.lists.dirty[c.ListURI] = true

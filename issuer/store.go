@@ -54,7 +54,10 @@ type Store interface {
 	// ListCredentials returns issuance records, newest first, at most limit.
 	ListCredentials(ctx context.Context, limit int) ([]*Credential, error)
 	// SetStatus changes a credential's status and returns the record as
-	// changed; ErrNotFound for an unknown id.
+	// changed; ErrNotFound for an unknown id. Revocation is final: moving a
+	// revoked credential to another status fails with ErrRevoked, checked
+	// in the same statement as the change so that no concurrent reinstate
+	// can undo a revocation.
 	SetStatus(ctx context.Context, id string, status Status, now time.Time) (*Credential, error)
 	// Statuses returns, for one status list, every index whose status is
 	// not Valid.
@@ -196,4 +199,5 @@ var (
 	ErrTokenUnknown = errors.New("issuer: unknown or expired token")
 	ErrNonceUnknown = errors.New("issuer: unknown, used or expired nonce")
 	ErrIndexTaken   = errors.New("issuer: status list index already taken")
+	ErrRevoked      = errors.New("issuer: the credential is revoked, which is final")
 )

@@ -378,10 +378,16 @@ func (s *Store) SetStatus(ctx context.Context, id string, status issuer.Status, 
 	if err != nil {
 		return nil, fmt.Errorf("postgres: set status: %w", err)
 	}
-	c, err := contract.ScanCredential(s.pool.QueryRow(ctx, "UPDATE credentials SET status = $1, updated_at = $2 WHERE id = $3 RETURNING "+contract.CredentialColumns,
+	c, err := contract.ScanCredential(s.pool.QueryRow(ctx, "UPDATE credentials SET status = $1, updated_at = $2 WHERE id = $3 AND (status <> 1 OR $1 = 1) RETURNING "+contract.CredentialColumns,
 		int64(status), n, id).Scan)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, issuer.ErrNotFound
+		var one int
+		if err := s.pool.QueryRow(ctx, "SELECT 1 FROM credentials WHERE id = $1", id).Scan(&one); errors.Is(err, pgx.ErrNoRows) {
+			return nil, issuer.ErrNotFound
+		} else if err != nil {
+			return nil, fmt.Errorf("postgres: set status of %s: %w", id, err)
+		}
+		return nil, issuer.ErrRevoked
 	} else if err != nil {
 		return nil, fmt.Errorf("postgres: set status of %s: %w", id, err)
 	}

@@ -395,14 +395,20 @@ func (s *Store) SetStatus(ctx context.Context, id string, status issuer.Status, 
 	var c *issuer.Credential
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		c, err = contract.ScanCredential(tx.QueryRowContext(ctx, "UPDATE credentials SET status = ?, updated_at = ? WHERE id = ? RETURNING "+contract.CredentialColumns,
-			int64(status), n, id).Scan)
+		c, err = contract.ScanCredential(tx.QueryRowContext(ctx, "UPDATE credentials SET status = ?, updated_at = ? WHERE id = ? AND (status <> 1 OR ? = 1) RETURNING "+contract.CredentialColumns,
+			int64(status), n, id, int64(status)).Scan)
 		if errors.Is(err, sql.ErrNoRows) {
-			return issuer.ErrNotFound
+			var one int
+			if err := tx.QueryRowContext(ctx, "SELECT 1 FROM credentials WHERE id = ?", id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+				return issuer.ErrNotFound
+			} else if err != nil {
+				return err
+			}
+			return issuer.ErrRevoked
 		}
 		return err
 	})
-	if errors.Is(err, issuer.ErrNotFound) {
+	if errors.Is(err, issuer.ErrNotFound) || errors.Is(err, issuer.ErrRevoked) {
 		return nil, err
 	} else if err != nil {
 		return nil, fmt.Errorf("sqlite: set status of %s: %w", id, err)

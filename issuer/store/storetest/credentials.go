@@ -232,6 +232,18 @@ func testSetStatus(t *testing.T, s issuer.Store) {
 	st, err = s.Statuses(ctx, "https://issuer.seoul.go.kr/status/none")
 	require.NoError(t, err)
 	assert.Empty(t, st)
+
+	// Revocation is final: neither reinstating nor suspending moves a
+	// revoked credential, and nothing changes; revoking again is allowed.
+	for _, to := range []issuer.Status{issuer.StatusValid, issuer.StatusSuspended} {
+		_, err = s.SetStatus(ctx, "crd_a1", to, later.Add(2*time.Hour))
+		assert.ErrorIs(t, err, issuer.ErrRevoked)
+	}
+	stored, err = s.Credential(ctx, "crd_a1")
+	require.NoError(t, err)
+	equal(t, want, stored, "a refused change leaves the record as it was")
+	_, err = s.SetStatus(ctx, "crd_a1", issuer.StatusRevoked, later.Add(3*time.Hour))
+	require.NoError(t, err)
 }
 
 // testIndexes: IndexUsed and CountIndexes per list.
