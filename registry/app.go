@@ -28,11 +28,16 @@ type App struct {
 	db  dbm.DB
 	log *slog.Logger
 
+	// mu guards st and the fields below it. Only FinalizeBlock, InitChain
+	// and Commit write them (CometBFT calls those one at a time); readers
+	// and CheckTx read under RLock, so a block's execution — signature
+	// checks included — never holds readers up: only its final apply does.
 	mu        sync.RWMutex
 	st        *state
 	chain     string
 	lastTime  time.Time         // the time of the last block
 	pending   map[string][]byte // encoded changes not yet persisted (nil value: delete)
+	checkMu   sync.Mutex        // guards check; taken before mu
 	check     *overlay          // the mempool's view: committed state plus checked transactions
 	blockTime time.Time         // time of the block being finalized
 }
@@ -129,6 +134,8 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	if err := g.apply(o, req.Time); err != nil {
 		return nil, fmt.Errorf("registry: genesis: %w", err)
 	}
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.st = newState()
@@ -152,9 +159,11 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
 	tx, rej := DecodeTx(req.Tx)
 	if rej == nil {
-		a.mu.Lock()
+		a.checkMu.Lock()
+		a.mu.RLock()
 		rej = execute(a.check, tx, env{chain: a.chain, height: a.st.height + 1, time: a.lastTime})
-		a.mu.Unlock()
+		a.mu.RUnlock()
+		a.checkMu.Unlock()
 	}
 	if rej != nil {
 		return &abci.ResponseCheckTx{Code: uint32(rej.Code), Log: rej.Error(), Codespace: "registry"}, nil
@@ -166,9 +175,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 // the same function as in CheckTx and, if valid, applied. It returns the
 // app hash of the resulting state.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.mu.RLock()
 	if req.Height != a.st.height+1 {
+		a.mu.RUnlock()
 		return nil, fmt.Errorf("registry: asked to finalize block %d after %d", req.Height, a.st.height)
 	}
 	// Versions carry block time to the second, as DID metadata writes it
@@ -194,6 +203,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 			},
 		}}}
 	}
+	a.mu.RUnlock()
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	enc, err := a.st.apply(o.changes)
 	if err != nil {
 		return nil, err
@@ -211,6 +223,8 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 // height, the app hash and the block time in one synchronous batch, so a
 // crash leaves either the previous state or this one.
 func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	b := a.db.NewBatch()
