@@ -26,7 +26,21 @@ type Store struct {
 	// r are read-only connections; in WAL mode they read the last commit
 	// without waiting for the writer.
 	r *sql.DB
+
+	// writes queue for the group committer (see write).
+	writes chan *writeReq
+	done   chan struct{}
 }
+
+// writeReq is one write waiting for the group committer.
+type writeReq struct {
+	ctx    context.Context
+	fn     func(tx *sql.Tx) error
+	result chan error
+}
+
+// maxGroup bounds how many writes share one commit.
+const maxGroup = 64
 
 var _ issuer.Store = (*Store)(nil)
 
@@ -56,14 +70,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxIdleTime(0)
 	w.SetConnMaxLifetime(0)
-	s := &Store{w: w}
+	s := &Store{w: w, writes: make(chan *writeReq), done: make(chan struct{})}
+	go s.commitLoop()
 	if err := s.setUp(ctx); err != nil {
+		close(s.done)
 		w.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
 	// The readers open after the writer has switched the file to WAL.
 	s.r, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
+		close(s.done)
 		w.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -110,23 +127,102 @@ func (s *Store) setUp(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	close(s.done)
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
-// write runs fn in a write transaction (BEGIN IMMEDIATE), committing if it
-// returns nil.
+// write runs fn in a write transaction and returns once it is durably
+// committed (synchronous=FULL), or fn's error with nothing of fn stored.
+//
+// Writes are group-committed: the committer takes every write queued at
+// that moment (up to maxGroup), runs each in its own SAVEPOINT inside one
+// transaction — so a write that fails is rolled back alone — and commits
+// them with one fsync. Each write still sees the effects of the ones before
+// it, in order, exactly as if they had been committed one by one; none is
+// reported done before the commit is on disk, so a kill -9 loses nothing
+// reported done.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
+	req := &writeReq{ctx: ctx, fn: fn, result: make(chan error, 1)}
+	select {
+	case s.writes <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.done:
+		return errors.New("store closed")
 	}
-	if err := fn(tx); err != nil {
-		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
-			return errors.Join(err, rerr)
+	return <-req.result
+}
+
+// commitLoop is the group committer: the store's only writer.
+func (s *Store) commitLoop() {
+	for {
+		var first *writeReq
+		select {
+		case first = <-s.writes:
+		case <-s.done:
+			return
 		}
-		return err
+		group := []*writeReq{first}
+	gather:
+		for len(group) < maxGroup {
+			select {
+			case r := <-s.writes:
+				group = append(group, r)
+			default:
+				break gather
+			}
+		}
+		s.commitGroup(group)
 	}
-	return tx.Commit()
+}
+
+func (s *Store) commitGroup(group []*writeReq) {
+	results := make([]error, len(group))
+	tx, err := s.w.BeginTx(context.Background(), nil)
+	if err != nil {
+		for _, r := range group {
+			r.result <- err
+		}
+		return
+	}
+	ok := 0
+	for i, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+			results[i] = err
+			continue
+		}
+		if err := r.fn(tx); err != nil {
+			results[i] = err
+			if _, rerr := tx.Exec("ROLLBACK TO w"); rerr != nil {
+				results[i] = errors.Join(err, rerr)
+			}
+		} else {
+			ok++
+		}
+		if _, err := tx.Exec("RELEASE w"); err != nil && results[i] == nil {
+			results[i] = err
+			ok--
+		}
+	}
+	var cerr error
+	if ok > 0 {
+		cerr = tx.Commit()
+	} else {
+		cerr = tx.Rollback()
+		if errors.Is(cerr, sql.ErrTxDone) {
+			cerr = nil
+		}
+	}
+	for i, r := range group {
+		if results[i] == nil && cerr != nil {
+			results[i] = fmt.Errorf("commit: %w", cerr)
+		}
+		r.result <- results[i]
+	}
 }
 
 // isConstraint reports whether err is SQLite's extended result code code
