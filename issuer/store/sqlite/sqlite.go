@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -28,8 +29,9 @@ type Store struct {
 	r *sql.DB
 
 	// writes queue for the group committer (see write).
-	writes chan *writeReq
-	done   chan struct{}
+	writes    chan *writeReq
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
 // writeReq is one write waiting for the group committer.
@@ -127,8 +129,12 @@ func (s *Store) setUp(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	close(s.done)
-	return errors.Join(s.r.Close(), s.w.Close())
+	err := errors.New("sqlite: already closed")
+	s.closeOnce.Do(func() {
+		close(s.done)
+		err = errors.Join(s.r.Close(), s.w.Close())
+	})
+	return err
 }
 
 // write runs fn in a write transaction and returns once it is durably
@@ -148,7 +154,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-s.done:
-		return errors.New("store closed")
+		return errors.New("sqlite: store closed")
 	}
 	return <-req.result
 }
