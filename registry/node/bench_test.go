@@ -328,6 +328,7 @@ type tracker struct {
 	// they were seen and how many the first held.
 	firstAt, lastAt time.Time
 	firstN          int
+	firstSubmitted  time.Time
 }
 
 type submission struct {
@@ -345,6 +346,9 @@ func newTracker(n *Node, idle chan *benchActor) *tracker {
 func (tr *tracker) submitted(tx []byte, a *benchActor) {
 	now := time.Now()
 	tr.mu.Lock()
+	if tr.firstSubmitted.IsZero() {
+		tr.firstSubmitted = now
+	}
 	tr.pending[sha256.Sum256(tx)] = submission{now, a}
 	tr.mu.Unlock()
 }
@@ -432,12 +436,14 @@ func (tr *tracker) results() (int, []time.Duration, int) {
 
 // steady is the sustained commit rate: the transactions committed after
 // the first block that held one, over the time from that block to the
-// last (so neither the first commit's latency nor the ramp counts).
+// last (so neither the first commit's latency nor the ramp counts); with
+// a single block, the transactions over the time from the first
+// submission.
 func (tr *tracker) steady() float64 {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	if tr.blocks < 2 {
-		return 0
+		return float64(len(tr.lat)) / tr.lastAt.Sub(tr.firstSubmitted).Seconds()
 	}
 	return float64(len(tr.lat)-tr.firstN) / tr.lastAt.Sub(tr.firstAt).Seconds()
 }

@@ -76,21 +76,7 @@ func startCluster(t testing.TB, n int) *cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o := os.Getenv("SEOULID_NODE_TEST_CONFIG"); o != "" {
-		for _, h := range nw.Homes {
-			f := filepath.Join(h, "config", "config.toml")
-			b, _ := os.ReadFile(f)
-			for _, kv := range strings.Split(o, ";") {
-				k, v, _ := strings.Cut(kv, "=")
-				re := regexp.MustCompile("(?m)^" + regexp.QuoteMeta(k) + " = .*$")
-				if !re.Match(b) {
-					t.Fatalf("no %s in config.toml", k)
-				}
-				b = re.ReplaceAll(b, []byte(k+" = "+v))
-			}
-			os.WriteFile(f, b, 0o600)
-		}
-	}
+	overrideConfig(t, nw.Homes, os.Getenv("SEOULID_NODE_TEST_CONFIG"))
 	c := &cluster{t: t, net: nw, nodes: make([]*Node, n), seq: map[string]uint64{}}
 	for _, a := range nw.Agencies {
 		c.agencies = append(c.agencies, agencyKey(t, a.KeyFile))
@@ -110,7 +96,42 @@ func startCluster(t testing.TB, n int) *cluster {
 	return c
 }
 
-// start starts node i from its home.
+// overrideConfig rewrites settings of each home's config.toml before the
+// nodes start. overrides is key=value pairs separated by ";", each value
+// in TOML, as in
+//
+//	SEOULID_NODE_TEST_CONFIG='flush_throttle_timeout="10ms";timeout_commit="200ms"'
+//
+// It is for trying a configuration in the benchmarks before changing
+// config() in node.go; "" changes nothing.
+func overrideConfig(t testing.TB, homes []string, overrides string) {
+	t.Helper()
+	if overrides == "" {
+		return
+	}
+	for _, h := range homes {
+		file := filepath.Join(h, "config", "config.toml")
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, kv := range strings.Split(overrides, ";") {
+			k, v, _ := strings.Cut(kv, "=")
+			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+			re := regexp.MustCompile("(?m)^" + regexp.QuoteMeta(k) + " = .*$")
+			if len(re.FindAll(b, -1)) != 1 {
+				t.Fatalf("config.toml has not exactly one setting %q", k)
+			}
+			b = re.ReplaceAll(b, []byte(k+" = "+v))
+		}
+		if err := os.WriteFile(file, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// start starts node i from its home (logging to stderr when
+// SEOULID_NODE_TEST_LOG is set).
 func (c *cluster) start(i int) {
 	c.t.Helper()
 	var logger *slog.Logger

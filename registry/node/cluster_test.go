@@ -17,7 +17,8 @@ import (
 // per agency, here four on loopback in this process — and checks the
 // properties a permissioned BFT ledger owes its agencies:
 //
-//   - without transactions no blocks are made (beyond the first);
+//   - without transactions the chain waits: no block but the first (and an
+//     empty one every EmptyBlockInterval, 30 s);
 //   - operations submitted through any node are committed and every node
 //     applies them;
 //   - with one validator stopped the other three (30 of 40 voting power,
@@ -39,9 +40,9 @@ func TestFourValidators(t *testing.T) {
 	defer cancel()
 	c.waitConnected(30 * time.Second)
 
-	// Empty blocks are off: after the first block, which CometBFT always
-	// makes (it proves the genesis app hash), the chain waits for a
-	// transaction.
+	// After the first block, which CometBFT always makes (it proves the
+	// genesis app hash), the chain waits for a transaction (or for
+	// EmptyBlockInterval, 30 s, far longer than this test waits).
 	idle := c.waitHeight(30*time.Second, 1)
 	time.Sleep(1500 * time.Millisecond) // several commit timeouts
 	if h := c.nodes[0].Reader().Height(); h != idle {

@@ -60,7 +60,7 @@ func TestNothingPersonalOnTheLedger(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		if c.nodes[0] != nil {
-			c.nodes[0].Stop()
+			c.stopNodes(0)
 		}
 	})
 	c.start(0)
