@@ -8,7 +8,6 @@ import "errors"
 const (
 	CodeInvalidRequest                 = "invalid_request"
 	CodeInvalidGrant                   = "invalid_grant"
-	CodeInvalidClient                  = "invalid_client"
 	CodeUnsupportedGrantType           = "unsupported_grant_type"
 	CodeInvalidToken                   = "invalid_token"
 	CodeInvalidCredentialRequest       = "invalid_credential_request"

@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -290,6 +289,3 @@ func (a *App) Height() int64 {
 	defer a.mu.RUnlock()
 	return a.st.height
 }
-
-// ErrClosed is returned by reads after Close.
-var ErrClosed = errors.New("registry: closed")

@@ -360,7 +360,7 @@ func loadType(fsys fs.FS, file string, cat *Catalogue, common map[string]any, va
 		c := &t.Claims[i]
 		c.EffectiveSensitivity = c.Sensitivity
 		for j := len(c.Path) - 1; j > 0; j-- {
-			if a := t.claim(c.Path[:j]); a != nil && a.Sensitivity.rank() > c.EffectiveSensitivity.rank() {
+			if a := t.Claim(c.Path[:j]); a != nil && a.Sensitivity.rank() > c.EffectiveSensitivity.rank() {
 				c.EffectiveSensitivity = a.Sensitivity
 			}
 		}

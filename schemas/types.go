@@ -152,7 +152,7 @@ type Claim struct {
 // claim containing it, is selectively disclosable.
 func (c *Claim) Selectable(t *Type) bool {
 	for i := len(c.Path); i > 0; i-- {
-		if p := t.claim(c.Path[:i]); p != nil && p.SD == SDAlways {
+		if p := t.Claim(c.Path[:i]); p != nil && p.SD == SDAlways {
 			return true
 		}
 	}
@@ -224,18 +224,13 @@ type Type struct {
 	metadata    []byte // the Type Metadata document, as served
 }
 
-// claim returns the claim with exactly this path, or nil.
-func (t *Type) claim(p sdjwt.Path) *Claim {
+// Claim returns the claim with this path (names, and nil for array
+// elements), or nil if the type declares none.
+func (t *Type) Claim(p sdjwt.Path) *Claim {
 	if i, ok := t.byPath[p.String()]; ok {
 		return &t.Claims[i]
 	}
 	return nil
-}
-
-// Claim returns the claim with this path (names, and nil for array
-// elements), or nil if the type declares none.
-func (t *Type) Claim(p sdjwt.Path) *Claim {
-	return t.claim(p)
 }
 
 // Name returns the type's display name in lang.
