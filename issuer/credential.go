@@ -44,10 +44,11 @@ type Issued struct {
 // §8): it checks the access token (and its DPoP binding), the
 // configuration, every key proof (typ, alg, signature by the key it
 // carries, aud = this issuer, iat within ProofMaxAge, the nonce: one fresh
-// nonce for the request, consumed here), the ledger's authorisation; then
+// nonce of this issuer for the request), the ledger's authorisation; then
 // signs one SD-JWT VC per proof, each bound to its proof's key with its own
 // random status index, and stores the records (wiping the offer's claims)
-// in one transaction. An offer issues once.
+// and spends the nonce in one transaction. An offer issues once, a nonce
+// is spent once.
 func (is *Issuer) Credential(ctx context.Context, req CredentialRequest) ([]Issued, error) {
 	now := is.cfg.Now().UTC()
 	if req.AccessToken == "" {
@@ -96,18 +97,20 @@ func (is *Issuer) Credential(ctx context.Context, req CredentialRequest) ([]Issu
 		}
 		holders[i] = k
 	}
-	// The trust check comes before the nonce is spent, so that a refusal
-	// leaves the wallet its nonce.
+	// The trust check comes before the nonce is spent (in CompleteOffer),
+	// so that a refusal leaves the wallet its nonce.
 	if ok, err := is.trust.IssuerAuthorised(ctx, is.cfg.DID, t.VCT); err != nil {
 		return nil, fmt.Errorf("issuer: trust registry: %w", err)
 	} else if !ok {
 		return nil, refuse(CodeCredentialRequestDenied, fmt.Sprintf("the ledger does not authorise this issuer for %s", t.VCT), nil)
 	}
-	if err := is.store.UseNonce(ctx, hash(nonce), now); errors.Is(err, ErrNonceUnknown) {
-		return nil, refuse(CodeInvalidNonce, "the nonce is unknown, used or expired: get a fresh one from the nonce endpoint", err)
-	} else if err != nil {
-		return nil, fmt.Errorf("issuer: nonce: %w", err)
+	nonceExpiry, ok, err := is.checkNonce(ctx, nonce, now)
+	if err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, refuse(CodeInvalidNonce, "the nonce is unknown, used or expired: get a fresh one from the nonce endpoint", ErrNonceUnknown)
 	}
+	spent := SpentNonce{Hash: hash(nonce), Expiry: nonceExpiry}
 	claims, err := jsonx.ParseObject(offer.Claims)
 	if err != nil {
 		return nil, fmt.Errorf("issuer: the offer's claims: %w", err)
@@ -140,9 +143,12 @@ func (is *Issuer) Credential(ctx context.Context, req CredentialRequest) ([]Issu
 			recs[i] = &Credential{ID: id, OfferID: offer.ID, VCT: t.VCT, HolderThumbprint: h.Thumbprint(),
 				ListURI: uri, Index: idx, Status: StatusValid, IssuedAt: now, Expiry: cred.Expiry, UpdatedAt: now}
 		}
-		err := is.store.CompleteOffer(ctx, offer.ID, recs, now)
+		err := is.store.CompleteOffer(ctx, offer.ID, spent, recs, now)
 		if errors.Is(err, ErrIndexTaken) && attempt < 3 {
-			continue // another issuance took one of these indexes at the same moment
+			continue // another process of this issuer took one of these indexes at the same moment
+		}
+		if errors.Is(err, ErrNonceUnknown) {
+			return nil, refuse(CodeInvalidNonce, "the nonce is unknown, used or expired: get a fresh one from the nonce endpoint", err)
 		}
 		if errors.Is(err, ErrCodeUsed) {
 			return nil, refuse(CodeCredentialRequestDenied, "the credentials of this offer were already issued", err)

@@ -101,7 +101,8 @@ type Issuer struct {
 	types     map[string]*schemas.Type // by configuration id
 	log       *slog.Logger
 
-	lists statusLists
+	lists  statusLists
+	nonces nonceMinter
 }
 
 // New makes an Issuer. store, trust and signer are required; publisher and
@@ -208,12 +209,8 @@ func hash(s string) []byte {
 	return h[:]
 }
 
-// audit appends to the audit log; a failure is logged and returned.
-func (is *Issuer) audit(ctx context.Context, operator, action, subject, detail string) error {
-	_, err := is.store.AppendAudit(ctx, &AuditEntry{Time: is.cfg.Now().UTC(), Operator: operator, Action: action, Subject: subject, Detail: detail})
-	if err != nil {
-		is.log.Error("audit log", "action", action, "subject", subject, "err", err)
-		return fmt.Errorf("issuer: audit log: %w", err)
-	}
-	return nil
+// auditEntry is the audit log entry of an operator's action, which the
+// store appends in the action's own transaction.
+func (is *Issuer) auditEntry(operator, action, subject, detail string) *AuditEntry {
+	return &AuditEntry{Time: is.cfg.Now().UTC(), Operator: operator, Action: action, Subject: subject, Detail: detail}
 }

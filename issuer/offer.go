@@ -77,11 +77,9 @@ func (is *Issuer) CreateOffer(ctx context.Context, operator string, vct string, 
 		CodeHash: hash(code), TxCodeSalt: salt, TxCodeHash: txCodeHash(salt, txCode),
 		State: OfferPending, Operator: operator, CreatedAt: now, ExpiresAt: now.Add(is.cfg.OfferTTL),
 	}
-	if err := is.store.PutOffer(ctx, o); err != nil {
+	if err := is.store.PutOffer(ctx, o, is.auditEntry(operator, "offer.create", o.ID, vct)); err != nil {
+		is.log.Error("storing an offer", "offer", o.ID, "err", err)
 		return nil, fmt.Errorf("issuer: storing the offer: %w", err)
-	}
-	if err := is.audit(ctx, operator, "offer.create", o.ID, vct); err != nil {
-		return nil, err
 	}
 	if is.sender != nil {
 		if err := is.sender.SendTxCode(ctx, o.ID, txCode); err != nil {
@@ -180,18 +178,4 @@ func (is *Issuer) Token(ctx context.Context, req TokenRequest) (*TokenResult, er
 		tt = "DPoP"
 	}
 	return &TokenResult{AccessToken: token, TokenType: tt, ExpiresIn: int(is.cfg.TokenTTL / 1e9), ConfigurationID: o.ConfigurationID}, nil
-}
-
-// Nonce returns a fresh single-use nonce for key proofs (OpenID4VCI 1.0
-// §7), valid NonceTTL.
-func (is *Issuer) Nonce(ctx context.Context) (string, error) {
-	b, err := is.random(24)
-	if err != nil {
-		return "", err
-	}
-	n := b64url.Encode(b)
-	if err := is.store.PutNonce(ctx, hash(n), is.cfg.Now().UTC().Add(is.cfg.NonceTTL)); err != nil {
-		return "", fmt.Errorf("issuer: storing a nonce: %w", err)
-	}
-	return n, nil
 }

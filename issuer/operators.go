@@ -31,11 +31,9 @@ func (is *Issuer) CreateOperator(ctx context.Context, by, name string) (*Operato
 	}
 	token := OperatorTokenPrefix + b64url.Encode(tokb)
 	op := &Operator{ID: "opr_" + b64url.Encode(idb), Name: name, TokenHash: hash(token), CreatedAt: is.cfg.Now().UTC()}
-	if err := is.store.PutOperator(ctx, op); err != nil {
+	if err := is.store.PutOperator(ctx, op, is.auditEntry(by, "operator.create", op.ID, name)); err != nil {
+		is.log.Error("storing an operator", "operator", op.ID, "err", err)
 		return nil, "", fmt.Errorf("issuer: storing the operator: %w", err)
-	}
-	if err := is.audit(ctx, by, "operator.create", op.ID, name); err != nil {
-		return nil, "", err
 	}
 	return op, token, nil
 }

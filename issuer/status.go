@@ -33,8 +33,14 @@ type statusLists struct {
 	pubMu   sync.Mutex
 	mu      sync.Mutex
 	loaded  bool
-	current int               // the list being filled
-	count   int               // indexes taken in the current list
+	current int // the list being filled
+	count   int // indexes taken in the current list
+	// used has a bit set for every index of the current list taken by a
+	// credential of this issuer: read from the store when the list is
+	// found, then kept here, so allocation asks the store nothing.
+	// Another process sharing the store may take an index this one does
+	// not know of; CompleteOffer's unique index settles that race.
+	used    []uint64
 	tokens  map[string]string // uri → latest signed token
 	lastIAT map[string]time.Time
 	dirty   map[string]bool
@@ -82,6 +88,17 @@ func (l *statusLists) load(ctx context.Context) error {
 	if l.current == 0 {
 		l.current = 1
 	}
+	l.used = make([]uint64, (l.is.cfg.StatusListSize+63)/64)
+	taken, err := l.is.store.Indexes(ctx, l.uri(l.current))
+	if err != nil {
+		return fmt.Errorf("issuer: status lists: %w", err)
+	}
+	for _, i := range taken {
+		if i >= 0 && i < l.is.cfg.StatusListSize {
+			l.used[i/64] |= 1 << (i % 64)
+		}
+	}
+	l.count = len(taken)
 	// Statuses may have changed before a restart without being published:
 	// the next batch republishes every list once.
 	for i := 1; i < n; i++ {
@@ -93,46 +110,58 @@ func (l *statusLists) load(ctx context.Context) error {
 
 // allocate returns a random unused index in the list being filled, opening
 // (and publishing) a new list when it is half full. CompleteOffer's unique
-// constraint settles the rare race between two allocations.
+// constraint settles the rare race with another process of this issuer.
 func (l *statusLists) allocate(ctx context.Context) (string, int, error) {
+	for {
+		uri, idx, retry, err := l.tryAllocate(ctx)
+		if !retry {
+			return uri, idx, err
+		}
+	}
+}
+
+// tryAllocate is one attempt of allocate; it asks for a retry when the
+// next list was opened while it published the one it meant to use.
+func (l *statusLists) tryAllocate(ctx context.Context) (uri string, idx int, retry bool, err error) {
 	l.mu.Lock()
 	if err := l.load(ctx); err != nil {
 		l.mu.Unlock()
-		return "", 0, err
+		return "", 0, false, err
 	}
 	size := l.is.cfg.StatusListSize
 	if l.count >= size/2 {
 		l.current++
 		l.count = 0
+		clear(l.used)
 	}
-	uri := l.uri(l.current)
+	uri = l.uri(l.current)
 	_, published := l.tokens[uri]
 	l.mu.Unlock()
 	if !published {
 		// A new list: publish it (all valid) before any credential points
 		// to it, so a verifier can always find it.
 		if err := l.publishOne(ctx, uri, true); err != nil {
-			return "", 0, err
+			return "", 0, false, err
 		}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if uri != l.uri(l.current) {
+		return "", 0, true, nil
+	}
 	for tries := 0; tries < 64; tries++ {
 		b, err := l.is.random(4)
 		if err != nil {
-			return "", 0, err
+			return "", 0, false, err
 		}
 		idx := int(binary.BigEndian.Uint32(b) % uint32(size)) // size divides 2^32 for the default; the bias is < 2^-15 otherwise
-		used, err := l.is.store.IndexUsed(ctx, uri, idx)
-		if err != nil {
-			return "", 0, fmt.Errorf("issuer: status lists: %w", err)
-		}
-		if !used {
+		if bit := uint64(1) << (idx % 64); l.used[idx/64]&bit == 0 {
+			l.used[idx/64] |= bit
 			l.count++
-			return uri, idx, nil
+			return uri, idx, false, nil
 		}
 	}
-	return "", 0, errors.New("issuer: status lists: no free index found in 64 tries")
+	return "", 0, false, errors.New("issuer: status lists: no free index found in 64 tries")
 }
 
 // sign builds and signs the token of one list, with an iat after last
@@ -288,16 +317,13 @@ func (is *Issuer) SetStatus(ctx context.Context, operator, id string, s Status) 
 	if old.Status == s {
 		return old, nil // nothing changes: no audit entry, no republication
 	}
-	c, err := is.store.SetStatus(ctx, id, s, is.cfg.Now().UTC())
+	action := map[Status]string{StatusValid: "credential.reinstate", StatusRevoked: "credential.revoke", StatusSuspended: "credential.suspend"}[s]
+	c, err := is.store.SetStatus(ctx, id, s, is.cfg.Now().UTC(), is.auditEntry(operator, action, id, old.Status.String()+" → "+s.String()))
 	if err != nil {
 		return nil, err // ErrRevoked when it was revoked meanwhile: revocation is final
 	}
 	is.lists.mu.Lock()
 	is.lists.dirty[c.ListURI] = true
 	is.lists.mu.Unlock()
-	action := map[Status]string{StatusValid: "credential.reinstate", StatusRevoked: "credential.revoke", StatusSuspended: "credential.suspend"}[s]
-	if err := is.audit(ctx, operator, action, id, old.Status.String()+" → "+s.String()); err != nil {
-		return nil, err
-	}
 	return c, nil
 }

@@ -16,10 +16,18 @@ import (
 // Secrets are never stored in the clear: codes, tokens and nonces are
 // stored as SHA-256 hashes of their values (they have 128 bits or more of
 // entropy); the 6-digit tx_code as a salted hash, protected by the
-// attempt limit rather than by its entropy.
+// attempt limit rather than by its entropy. The one exception is the key
+// the issuer authenticates its nonces with (Secret), which the store must
+// hold to share it between the issuer's processes.
+//
+// An operator's action and its audit entry are stored in one transaction
+// (PutOffer, SetStatus, PutOperator take the entry): the log cannot miss an
+// action that happened, nor record one that did not.
 type Store interface {
-	// PutOffer stores a new offer.
-	PutOffer(ctx context.Context, o *Offer) error
+	// PutOffer stores a new offer and, when audit is not nil, appends
+	// audit to the audit log (as AppendAudit does) in the same
+	// transaction.
+	PutOffer(ctx context.Context, o *Offer, audit *AuditEntry) error
 	// RedeemOffer redeems the offer whose pre-authorized code hashes to
 	// codeHash, in one transaction: it fails with ErrCodeUnknown,
 	// ErrCodeExpired (now ≥ ExpiresAt), ErrCodeUsed (already redeemed) or
@@ -36,39 +44,45 @@ type Store interface {
 	// ListOffers returns offers, newest first, at most limit.
 	ListOffers(ctx context.Context, limit int) ([]*Offer, error)
 
-	// PutNonce stores a fresh nonce (its hash) until expiry.
-	PutNonce(ctx context.Context, nonceHash []byte, expiry time.Time) error
-	// UseNonce consumes a nonce: ErrNonceUnknown if it does not exist, was
-	// used, or expired at now. A nonce is consumed at most once even under
-	// concurrent calls.
-	UseNonce(ctx context.Context, nonceHash []byte, now time.Time) error
+	// Secret returns the secret stored under name, first storing
+	// candidate under it if there is none: every caller, in every process
+	// sharing the store, gets the same value.
+	Secret(ctx context.Context, name string, candidate []byte) ([]byte, error)
 
-	// CompleteOffer stores the issuance records of an offer's credentials
-	// and marks the offer issued (wiping its claims), in one transaction.
-	// Each record's (ListURI, Index) must be unused: if one is taken the
-	// whole call fails with ErrIndexTaken and nothing is stored. An offer
-	// that is not redeemed, or already issued, fails with ErrCodeUsed.
-	CompleteOffer(ctx context.Context, offerID string, recs []*Credential, now time.Time) error
+	// CompleteOffer stores the issuance records of an offer's credentials,
+	// marks the offer issued (wiping its claims) and spends the nonce of
+	// the request's key proofs, in one transaction. An offer that is not
+	// redeemed, or already issued, fails with ErrCodeUsed; a nonce spent
+	// before fails with ErrNonceUnknown (a nonce is spent at most once even
+	// under concurrent calls; spent nonces are kept until their expiry and
+	// may be forgotten after); each record's (ListURI, Index) must be
+	// unused: if one is taken the call fails with ErrIndexTaken. On any
+	// failure nothing is stored. A record's unset OfferID is offerID; an
+	// unset IssuedAt is now.
+	CompleteOffer(ctx context.Context, offerID string, nonce SpentNonce, recs []*Credential, now time.Time) error
 	// Credential returns an issuance record (ErrNotFound).
 	Credential(ctx context.Context, id string) (*Credential, error)
 	// ListCredentials returns issuance records, newest first, at most limit.
 	ListCredentials(ctx context.Context, limit int) ([]*Credential, error)
-	// SetStatus changes a credential's status and returns the record as
-	// changed; ErrNotFound for an unknown id. Revocation is final: moving a
-	// revoked credential to another status fails with ErrRevoked, checked
-	// in the same statement as the change so that no concurrent reinstate
-	// can undo a revocation.
-	SetStatus(ctx context.Context, id string, status Status, now time.Time) (*Credential, error)
+	// SetStatus changes a credential's status, appends audit (when not
+	// nil) to the audit log in the same transaction, and returns the
+	// record as changed; ErrNotFound for an unknown id. Revocation is
+	// final: moving a revoked credential to another status fails with
+	// ErrRevoked, checked in the same statement as the change so that no
+	// concurrent reinstate can undo a revocation.
+	SetStatus(ctx context.Context, id string, status Status, now time.Time, audit *AuditEntry) (*Credential, error)
 	// Statuses returns, for one status list, every index whose status is
 	// not Valid.
 	Statuses(ctx context.Context, listURI string) (map[int]Status, error)
-	// IndexUsed reports whether an index of a list is taken.
-	IndexUsed(ctx context.Context, listURI string, index int) (bool, error)
+	// Indexes returns every taken index of a list, in ascending order.
+	Indexes(ctx context.Context, listURI string) ([]int, error)
 	// CountIndexes returns how many indexes of a list are taken.
 	CountIndexes(ctx context.Context, listURI string) (int, error)
 
-	// PutOperator stores an operator (its token as a hash).
-	PutOperator(ctx context.Context, op *Operator) error
+	// PutOperator stores an operator (its token as a hash) and, when
+	// audit is not nil, appends audit to the audit log in the same
+	// transaction.
+	PutOperator(ctx context.Context, op *Operator, audit *AuditEntry) error
 	// OperatorByToken returns the operator whose token hashes to
 	// tokenHash, or ErrTokenUnknown.
 	OperatorByToken(ctx context.Context, tokenHash []byte) (*Operator, error)
@@ -121,6 +135,13 @@ type Offer struct {
 	TokenJKT    string
 	IssuedAt    time.Time
 	Credentials int // how many credentials were issued for it
+}
+
+// SpentNonce is the nonce of a credential request's key proofs, spent when
+// its credentials are stored.
+type SpentNonce struct {
+	Hash   []byte    // SHA-256 of the nonce
+	Expiry time.Time // when the nonce expires; the store may forget it after
 }
 
 // TokenGrant is the access token an offer is redeemed for.

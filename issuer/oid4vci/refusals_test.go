@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seoulid/seoulid/internal/b64url"
 	"github.com/seoulid/seoulid/internal/keys"
 	"github.com/seoulid/seoulid/issuer"
 	"github.com/seoulid/seoulid/issuer/oid4vci"
@@ -118,6 +119,14 @@ func TestCredentialRefusals(t *testing.T) {
 	}
 	jwk := holder.Public().JWK()
 	now := f.clock.Now().Unix()
+	// A nonce of this issuer with one bit of its expiry changed: its MAC
+	// no longer holds.
+	fresh, err := b64url.Decode(f.nonce())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh[8] ^= 1
+	forged := b64url.Encode(fresh)
 
 	// The nonce of another, completed issuance.
 	o2 := f.offer(resVCT)
@@ -173,6 +182,7 @@ func TestCredentialRefusals(t *testing.T) {
 		{"two nonces", req(good, f.keyProof(other, f.url, "another")), auth, 400, issuer.CodeInvalidProof, ""},
 		{"reused nonce", req(f.keyProof(holder, f.url, usedNonce)), auth, 400, issuer.CodeInvalidNonce, "unknown, used or expired"},
 		{"unknown nonce", req(f.keyProof(holder, f.url, "made-up")), auth, 400, issuer.CodeInvalidNonce, ""},
+		{"forged nonce", req(f.keyProof(holder, f.url, forged)), auth, 400, issuer.CodeInvalidNonce, "unknown, used or expired"},
 		{"more proofs than the batch size", req(good, good, good, good, good, good, good, good, good, good, good), auth, 400, issuer.CodeInvalidCredentialRequest, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -133,13 +133,21 @@ func isSentinel(err error) bool {
 	return false
 }
 
-// PutOffer stores a new offer.
-func (s *Store) PutOffer(ctx context.Context, o *issuer.Offer) error {
+// PutOffer stores a new offer and its audit entry (if not nil) in one
+// transaction.
+func (s *Store) PutOffer(ctx context.Context, o *issuer.Offer, audit *issuer.AuditEntry) error {
 	args, err := contract.OfferArgs(o)
 	if err != nil {
 		return fmt.Errorf("postgres: put offer: %w", err)
 	}
-	if _, err := s.pool.Exec(ctx, insertOffer, args...); err != nil {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, insertOffer, args...); err != nil {
+			return err
+		}
+		_, err := appendAudit(ctx, tx, audit)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("postgres: put offer %s: %w", o.ID, err)
 	}
 	return nil
@@ -244,62 +252,46 @@ func collect[T any](rows pgx.Rows, scan func(func(...any) error) (T, error)) ([]
 	return out, nil
 }
 
-// PutNonce stores the hash of a fresh nonce until expiry.
-func (s *Store) PutNonce(ctx context.Context, nonceHash []byte, expiry time.Time) error {
-	if err := contract.CheckHash("nonce hash", nonceHash); err != nil {
-		return fmt.Errorf("postgres: put nonce: %w", err)
+// Secret returns the secret named name, storing candidate first if there
+// is none: of concurrent first calls, one inserts and the others, after
+// waiting for its commit, find its value.
+func (s *Store) Secret(ctx context.Context, name string, candidate []byte) ([]byte, error) {
+	if err := contract.CheckSecret(name, candidate); err != nil {
+		return nil, fmt.Errorf("postgres: secret: %w", err)
 	}
-	exp, err := contract.Nanos("nonce expiry", expiry)
-	if err != nil {
-		return fmt.Errorf("postgres: put nonce: %w", err)
-	}
-	if _, err := s.pool.Exec(ctx, "INSERT INTO nonces (hash, expiry) VALUES ($1, $2)", nonceHash, exp); err != nil {
-		return fmt.Errorf("postgres: put nonce: %w", err)
-	}
-	return nil
-}
-
-// UseNonce consumes a nonce that is stored and not expired at now, or
-// fails with ErrNonceUnknown. Deleting is the consumption: of concurrent
-// deletes of one row, one deletes it and the others, after waiting for its
-// row lock, find nothing. The same transaction then deletes up to 1,000
-// nonces expired at now, skipping rows other transactions hold, so it
-// never waits and cannot deadlock.
-func (s *Store) UseNonce(ctx context.Context, nonceHash []byte, now time.Time) error {
-	n, err := contract.Nanos("now", now)
-	if err != nil {
-		return fmt.Errorf("postgres: use nonce: %w", err)
-	}
-	var used int64
-	err = s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "DELETE FROM nonces WHERE hash = $1 AND expiry > $2", nonceHash, n)
-		if err != nil {
+	var v []byte
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+			name, candidate, time.Now().UnixNano()); err != nil {
 			return err
 		}
-		used = tag.RowsAffected()
-		_, err = tx.Exec(ctx, `DELETE FROM nonces WHERE hash IN (
-			SELECT hash FROM nonces WHERE expiry <= $1 LIMIT 1000 FOR UPDATE SKIP LOCKED)`, n)
-		return err
+		return tx.QueryRow(ctx, "SELECT value FROM secrets WHERE name = $1", name).Scan(&v)
 	})
 	if err != nil {
-		return fmt.Errorf("postgres: use nonce: %w", err)
+		return nil, fmt.Errorf("postgres: secret %s: %w", name, err)
 	}
-	if used != 1 {
-		return issuer.ErrNonceUnknown
-	}
-	return nil
+	return v, nil
 }
 
-// CompleteOffer stores the issuance records of a redeemed offer and marks
-// it issued, wiping its claims, in one transaction that locks the offer's
-// row: ErrNotFound for an unknown offer, ErrCodeUsed unless it is
-// redeemed, ErrIndexTaken (and nothing stored) if a record's status-list
-// index is taken, which the UNIQUE constraint credentials_list_index
-// decides. Records are inserted in (list, index) order, so two calls that
-// want overlapping indexes wait for each other in one order and do not
-// deadlock. A record's unset OfferID is offerID; an unset IssuedAt is now.
-func (s *Store) CompleteOffer(ctx context.Context, offerID string, recs []*issuer.Credential, now time.Time) error {
+// CompleteOffer stores the issuance records of a redeemed offer, marks it
+// issued (wiping its claims) and spends the nonce, in one transaction that
+// locks the offer's row: ErrNotFound for an unknown offer, ErrCodeUsed
+// unless it is redeemed, ErrNonceUnknown if the nonce was spent (of two
+// concurrent spends, the second waits for the first's commit and then
+// finds the row), ErrIndexTaken if a record's status-list index is taken,
+// which the UNIQUE constraint credentials_list_index decides; nothing is
+// stored on any of them. Records are inserted in (list, index) order, so
+// two calls that want overlapping indexes wait for each other in one order
+// and do not deadlock. The same transaction forgets up to 1,000 spent
+// nonces expired at now, skipping rows other transactions hold, so it
+// never waits for them. A record's unset OfferID is offerID; an unset
+// IssuedAt is now.
+func (s *Store) CompleteOffer(ctx context.Context, offerID string, nonce issuer.SpentNonce, recs []*issuer.Credential, now time.Time) error {
 	issued, err := contract.Nanos("now", now)
+	if err != nil {
+		return fmt.Errorf("postgres: complete offer: %w", err)
+	}
+	nonceExpiry, err := contract.CheckSpentNonce(nonce)
 	if err != nil {
 		return fmt.Errorf("postgres: complete offer: %w", err)
 	}
@@ -325,6 +317,16 @@ func (s *Store) CompleteOffer(ctx context.Context, offerID string, recs []*issue
 		}
 		if issuer.OfferState(state) != issuer.OfferRedeemed {
 			return issuer.ErrCodeUsed
+		}
+		tag, err := tx.Exec(ctx, "INSERT INTO spent_nonces (hash, expiry) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING", nonce.Hash, nonceExpiry)
+		if err != nil {
+			return err
+		} else if tag.RowsAffected() != 1 {
+			return issuer.ErrNonceUnknown
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM spent_nonces WHERE hash IN (
+			SELECT hash FROM spent_nonces WHERE expiry <= $1 LIMIT 1000 FOR UPDATE SKIP LOCKED)`, issued); err != nil {
+			return err
 		}
 		for _, a := range args {
 			_, err := tx.Exec(ctx, insertCredential, a...)
@@ -372,22 +374,34 @@ func (s *Store) ListCredentials(ctx context.Context, limit int) ([]*issuer.Crede
 }
 
 // SetStatus sets a credential's status and UpdatedAt (now) in one
-// statement and returns the record as changed, or ErrNotFound.
-func (s *Store) SetStatus(ctx context.Context, id string, status issuer.Status, now time.Time) (*issuer.Credential, error) {
+// statement, appends audit (if not nil) in the same transaction, and
+// returns the record as changed, or ErrNotFound.
+func (s *Store) SetStatus(ctx context.Context, id string, status issuer.Status, now time.Time, audit *issuer.AuditEntry) (*issuer.Credential, error) {
 	n, err := contract.Nanos("now", now)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: set status: %w", err)
 	}
-	c, err := contract.ScanCredential(s.pool.QueryRow(ctx, "UPDATE credentials SET status = $1, updated_at = $2 WHERE id = $3 AND (status <> 1 OR $1 = 1) RETURNING "+contract.CredentialColumns,
-		int64(status), n, id).Scan)
-	if errors.Is(err, pgx.ErrNoRows) {
-		var one int
-		if err := s.pool.QueryRow(ctx, "SELECT 1 FROM credentials WHERE id = $1", id).Scan(&one); errors.Is(err, pgx.ErrNoRows) {
-			return nil, issuer.ErrNotFound
+	var c *issuer.Credential
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		c, err = contract.ScanCredential(tx.QueryRow(ctx, "UPDATE credentials SET status = $1, updated_at = $2 WHERE id = $3 AND (status <> 1 OR $1 = 1) RETURNING "+contract.CredentialColumns,
+			int64(status), n, id).Scan)
+		if errors.Is(err, pgx.ErrNoRows) {
+			var one int
+			if err := tx.QueryRow(ctx, "SELECT 1 FROM credentials WHERE id = $1", id).Scan(&one); errors.Is(err, pgx.ErrNoRows) {
+				return issuer.ErrNotFound
+			} else if err != nil {
+				return err
+			}
+			return issuer.ErrRevoked
 		} else if err != nil {
-			return nil, fmt.Errorf("postgres: set status of %s: %w", id, err)
+			return err
 		}
-		return nil, issuer.ErrRevoked
+		_, err = appendAudit(ctx, tx, audit)
+		return err
+	})
+	if errors.Is(err, issuer.ErrNotFound) || errors.Is(err, issuer.ErrRevoked) {
+		return nil, err
 	} else if err != nil {
 		return nil, fmt.Errorf("postgres: set status of %s: %w", id, err)
 	}
@@ -416,13 +430,17 @@ func (s *Store) Statuses(ctx context.Context, listURI string) (map[int]issuer.St
 	return out, nil
 }
 
-// IndexUsed reports whether a credential has index of the list listURI.
-func (s *Store) IndexUsed(ctx context.Context, listURI string, index int) (bool, error) {
-	var used bool
-	if err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM credentials WHERE list_uri = $1 AND idx = $2)", listURI, int64(index)).Scan(&used); err != nil {
-		return false, fmt.Errorf("postgres: index used: %w", err)
+// Indexes returns the taken indexes of listURI, ascending.
+func (s *Store) Indexes(ctx context.Context, listURI string) ([]int, error) {
+	rows, err := s.pool.Query(ctx, "SELECT idx FROM credentials WHERE list_uri = $1 ORDER BY idx", listURI)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: indexes: %w", err)
 	}
-	return used, nil
+	return collect(rows, func(scan func(...any) error) (int, error) {
+		var i int64
+		err := scan(&i)
+		return int(i), err
+	})
 }
 
 // CountIndexes returns how many credentials have an index of listURI.
@@ -434,13 +452,21 @@ func (s *Store) CountIndexes(ctx context.Context, listURI string) (int, error) {
 	return int(n), nil
 }
 
-// PutOperator stores an operator.
-func (s *Store) PutOperator(ctx context.Context, op *issuer.Operator) error {
+// PutOperator stores an operator and its audit entry (if not nil) in one
+// transaction.
+func (s *Store) PutOperator(ctx context.Context, op *issuer.Operator, audit *issuer.AuditEntry) error {
 	args, err := contract.OperatorArgs(op)
 	if err != nil {
 		return fmt.Errorf("postgres: put operator: %w", err)
 	}
-	if _, err := s.pool.Exec(ctx, insertOperator, args...); err != nil {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, insertOperator, args...); err != nil {
+			return err
+		}
+		_, err := appendAudit(ctx, tx, audit)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("postgres: put operator %s: %w", op.ID, err)
 	}
 	return nil
@@ -467,34 +493,51 @@ func (s *Store) CountOperators(ctx context.Context) (int, error) {
 	return int(n), nil
 }
 
-// AppendAudit appends e to the audit log. In one transaction it locks the
-// audit table against other writers (EXCLUSIVE mode: reads go on), reads
-// the last entry, computes the next sequence number and issuer.AuditHash
-// over the last hash, and inserts, so two appends cannot fork the chain.
-// e must have a Time; it is not changed, the entry returned is a new one.
+// AppendAudit appends e to the audit log (see appendAudit). e must have a
+// Time; it is not changed, the entry returned is a new one.
 func (s *Store) AppendAudit(ctx context.Context, e *issuer.AuditEntry) (*issuer.AuditEntry, error) {
+	if e == nil {
+		return nil, errors.New("postgres: append audit: no entry")
+	}
 	var next *issuer.AuditEntry
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "LOCK TABLE audit IN EXCLUSIVE MODE"); err != nil {
-			return err
-		}
-		var (
-			seq  int64
-			hash []byte
-		)
-		err := tx.QueryRow(ctx, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").Scan(&seq, &hash)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-		var args []any
-		if next, args, err = contract.NextAudit(e, seq, hash); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, insertAudit, args...)
+		var err error
+		next, err = appendAudit(ctx, tx, e)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: append audit: %w", err)
+	}
+	return next, nil
+}
+
+// appendAudit appends e (nothing when nil) in tx: it locks the audit
+// table against other writers (EXCLUSIVE mode: reads go on), reads the
+// last entry, computes the next sequence number and issuer.AuditHash over
+// the last hash, and inserts, so two appends cannot fork the chain. Every
+// transaction takes this lock last, after any row lock it needs, so that
+// none waits for a row while holding it: no deadlock.
+func appendAudit(ctx context.Context, tx pgx.Tx, e *issuer.AuditEntry) (*issuer.AuditEntry, error) {
+	if e == nil {
+		return nil, nil
+	}
+	if _, err := tx.Exec(ctx, "LOCK TABLE audit IN EXCLUSIVE MODE"); err != nil {
+		return nil, err
+	}
+	var (
+		seq  int64
+		hash []byte
+	)
+	err := tx.QueryRow(ctx, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").Scan(&seq, &hash)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, err
+	}
+	next, args, err := contract.NextAudit(e, seq, hash)
+	if err != nil {
+		return nil, fmt.Errorf("audit entry: %w", err)
+	}
+	if _, err := tx.Exec(ctx, insertAudit, args...); err != nil {
+		return nil, fmt.Errorf("audit entry: %w", err)
 	}
 	return next, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -120,13 +121,13 @@ func TestReopen(t *testing.T) {
 	assert.Len(t, got, 1)
 	var n int
 	require.NoError(t, s.pool.QueryRow(ctx, "SELECT count(*) FROM schema_migrations").Scan(&n))
-	assert.Equal(t, 1, n)
-	_, err = s.pool.Exec(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (2, 0)")
+	assert.Equal(t, schemaVersion, n)
+	_, err = s.pool.Exec(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)", schemaVersion+1)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 
 	_, err = Open(ctx, cs)
-	assert.ErrorContains(t, err, "schema version 2")
+	assert.ErrorContains(t, err, fmt.Sprintf("schema version %d", schemaVersion+1))
 }
 
 // TestSchemaEnforces: the database refuses what the contract forbids even
@@ -137,11 +138,16 @@ func TestSchemaEnforces(t *testing.T) {
 	defer s.Close()
 	_, err := s.AppendAudit(ctx, &issuer.AuditEntry{Time: storetest.T0, Action: "test"})
 	require.NoError(t, err)
+	_, err = s.Secret(ctx, "key", make([]byte, 32))
+	require.NoError(t, err)
 	for _, c := range []struct{ stmt, sqlstate string }{
 		{"UPDATE audit SET detail = 'changed'", "P0001"}, // raise_exception, by the trigger
 		{"DELETE FROM audit", "P0001"},
 		{"TRUNCATE audit", "P0001"},
-		{"INSERT INTO nonces (hash, expiry) VALUES ('\\x00', 1)", "23514"}, // check_violation
+		{"INSERT INTO spent_nonces (hash, expiry) VALUES ('\\x00', 1)", "23514"}, // check_violation
+		{"INSERT INTO secrets (name, value, created_at) VALUES ('short', '\\x00', 1)", "23514"},
+		{"UPDATE secrets SET value = decode(repeat('00', 32), 'hex')", "P0001"},
+		{"DELETE FROM secrets", "P0001"},
 		{"INSERT INTO offers (id, vct, configuration_id, claims, code_hash, state, operator, created_at, expires_at, issued_at, token_hash, token_expiry) VALUES ('o', 'v', 'c', '\\x7b7d', decode(repeat('00', 32), 'hex'), 'issued', 'op', 1, 2, 3, decode(repeat('01', 32), 'hex'), 4)", "23514"},
 		{"INSERT INTO offers (id, vct, configuration_id, code_hash, state, operator, created_at, expires_at) VALUES ('o', 'v', 'c', decode(repeat('00', 32), 'hex'), 'redeemed', 'op', 1, 2)", "23514"},
 		{"INSERT INTO credentials (id, offer_id, vct, holder_thumbprint, list_uri, idx, status, issued_at) VALUES ('c', 'no-such-offer', 'v', 't', 'l', 1, 0, 1)", "23503"}, // foreign_key_violation

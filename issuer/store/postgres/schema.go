@@ -2,7 +2,7 @@ package postgres
 
 // schemaVersion is the version of the schema this package writes and
 // reads; schema_migrations records the version a database has.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // migrationLock is the key of the advisory lock that serialises
 // migrations, so that two processes opening one database at once do not
@@ -91,5 +91,26 @@ CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit
 	FOR EACH ROW EXECUTE FUNCTION audit_append_only();
 CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
 	FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+`,
+	// Version 2. Nonces are made without a write (issuer/nonce.go) and
+	// recorded only when spent, until their expiry; secrets holds the key
+	// that authenticates them, shared by every process of the issuer.
+	`
+DROP TABLE nonces;
+CREATE TABLE spent_nonces (
+	hash   bytea  NOT NULL PRIMARY KEY CHECK (octet_length(hash) = 32),
+	expiry bigint NOT NULL
+);
+CREATE INDEX spent_nonces_expiry ON spent_nonces (expiry);
+
+CREATE TABLE secrets (
+	name       text   NOT NULL PRIMARY KEY,
+	value      bytea  NOT NULL CHECK (octet_length(value) BETWEEN 16 AND 1024),
+	created_at bigint NOT NULL
+);
+CREATE FUNCTION secrets_never_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'a secret never changes'; END $$;
+CREATE TRIGGER secrets_no_update BEFORE UPDATE OR DELETE ON secrets
+FOR EACH ROW EXECUTE FUNCTION secrets_never_change();
 `,
 }

@@ -2,7 +2,7 @@ package sqlite
 
 // schemaVersion is the version of the schema this package writes and
 // reads; schema_migrations records the version a database has.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // migrations[v-1] takes a database from version v-1 to v. The constraints
 // are the contract's, enforced by the database itself: one credential per
@@ -78,5 +78,26 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+`,
+	// Version 2. Nonces are made without a write (issuer/nonce.go) and
+	// recorded only when spent, until their expiry; secrets holds the key
+	// that authenticates them, shared by every process of the issuer.
+	`
+DROP TABLE nonces;
+CREATE TABLE spent_nonces (
+	hash   BLOB    NOT NULL PRIMARY KEY CHECK (length(hash) = 32),
+	expiry INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX spent_nonces_expiry ON spent_nonces (expiry);
+
+CREATE TABLE secrets (
+	name       TEXT    NOT NULL PRIMARY KEY,
+	value      BLOB    NOT NULL CHECK (length(value) BETWEEN 16 AND 1024),
+	created_at INTEGER NOT NULL
+) STRICT;
+CREATE TRIGGER secrets_no_update BEFORE UPDATE ON secrets
+BEGIN SELECT RAISE(ABORT, 'a secret never changes'); END;
+CREATE TRIGGER secrets_no_delete BEFORE DELETE ON secrets
+BEGIN SELECT RAISE(ABORT, 'a secret never changes'); END;
 `,
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -56,12 +57,12 @@ func TestSettings(t *testing.T) {
 	var sync string
 	require.NoError(t, s.r.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync))
 	assert.Equal(t, "2", sync, "readers too (a reader may checkpoint)")
-	_, err := s.r.ExecContext(ctx, "DELETE FROM nonces")
+	_, err := s.r.ExecContext(ctx, "DELETE FROM spent_nonces")
 	assert.Error(t, err, "readers are query_only")
 
 	var v int
 	require.NoError(t, s.r.QueryRowContext(ctx, "SELECT max(version) FROM schema_migrations").Scan(&v))
-	assert.Equal(t, 1, v)
+	assert.Equal(t, schemaVersion, v)
 }
 
 // TestReopen: what is committed is there after a reopen; migrating twice
@@ -80,13 +81,44 @@ func TestReopen(t *testing.T) {
 	assert.Len(t, got, 1)
 	var n int
 	require.NoError(t, s.r.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations").Scan(&n))
-	assert.Equal(t, 1, n)
-	_, err = s.w.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (2, 0)")
+	assert.Equal(t, schemaVersion, n)
+	_, err = s.w.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)", schemaVersion+1)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 
 	_, err = Open(ctx, path)
-	assert.ErrorContains(t, err, "schema version 2")
+	assert.ErrorContains(t, err, fmt.Sprintf("schema version %d", schemaVersion+1))
+}
+
+// TestMigrateFromVersion1: a database of schema version 1 (nonces stored
+// when made) is brought to the current version with its records kept.
+func TestMigrateFromVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "issuer.db")
+	db, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	for _, q := range []string{
+		"CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT",
+		migrations[0],
+		"INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0)",
+		"INSERT INTO nonces (hash, expiry) VALUES (zeroblob(32), 1)",
+		"INSERT INTO audit (seq, time, operator, action, subject, detail, hash) VALUES (1, 1, '', 'test', '', '', zeroblob(32))",
+	} {
+		_, err := db.ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	require.NoError(t, db.Close())
+
+	s := open(t, path)
+	defer s.Close()
+	var v, entries int
+	require.NoError(t, s.r.QueryRowContext(ctx, "SELECT max(version) FROM schema_migrations").Scan(&v))
+	assert.Equal(t, schemaVersion, v)
+	require.NoError(t, s.r.QueryRowContext(ctx, "SELECT count(*) FROM audit").Scan(&entries))
+	assert.Equal(t, 1, entries, "records are kept")
+	key, err := s.Secret(ctx, "nonce-mac-key", make([]byte, 32))
+	require.NoError(t, err)
+	assert.Len(t, key, 32)
 }
 
 func TestOpenRefuses(t *testing.T) {
@@ -104,13 +136,18 @@ func TestSchemaEnforces(t *testing.T) {
 	defer s.Close()
 	_, err := s.AppendAudit(ctx, &issuer.AuditEntry{Time: storetest.T0, Action: "test"})
 	require.NoError(t, err)
+	_, err = s.Secret(ctx, "key", make([]byte, 32))
+	require.NoError(t, err)
 	for _, c := range []struct {
 		stmt string
 		code int
 	}{
 		{"UPDATE audit SET detail = 'changed'", sqlite3.SQLITE_CONSTRAINT_TRIGGER},
 		{"DELETE FROM audit", sqlite3.SQLITE_CONSTRAINT_TRIGGER},
-		{"INSERT INTO nonces (hash, expiry) VALUES (x'00', 1)", sqlite3.SQLITE_CONSTRAINT_CHECK},
+		{"UPDATE secrets SET value = zeroblob(32)", sqlite3.SQLITE_CONSTRAINT_TRIGGER},
+		{"DELETE FROM secrets", sqlite3.SQLITE_CONSTRAINT_TRIGGER},
+		{"INSERT INTO spent_nonces (hash, expiry) VALUES (x'00', 1)", sqlite3.SQLITE_CONSTRAINT_CHECK},
+		{"INSERT INTO secrets (name, value, created_at) VALUES ('short', x'00', 1)", sqlite3.SQLITE_CONSTRAINT_CHECK},
 		{"INSERT INTO offers (id, vct, configuration_id, claims, code_hash, state, operator, created_at, expires_at, issued_at, token_hash, token_expiry) VALUES ('o', 'v', 'c', x'7b7d', zeroblob(32), 'issued', 'op', 1, 2, 3, zeroblob(32), 4)", sqlite3.SQLITE_CONSTRAINT_CHECK},
 		{"INSERT INTO offers (id, vct, configuration_id, code_hash, state, operator, created_at, expires_at) VALUES ('o', 'v', 'c', zeroblob(32), 'redeemed', 'op', 1, 2)", sqlite3.SQLITE_CONSTRAINT_CHECK},
 		{"INSERT INTO offers (id, vct, configuration_id, code_hash, state, operator, created_at, expires_at) VALUES ('o', 'v', 'c', zeroblob(32), 'pending', 'op', 'yesterday', 2)", sqlite3.SQLITE_CONSTRAINT_DATATYPE}, // STRICT
@@ -210,6 +247,12 @@ func TestCrash(t *testing.T) {
 	require.NoError(t, s.r.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&integrity))
 	assert.Equal(t, "ok", integrity)
 
+	taken, err := s.Indexes(ctx, crashList)
+	require.NoError(t, err)
+	stored := map[int]bool{}
+	for _, i := range taken {
+		stored[i] = true
+	}
 	seen := map[int]bool{}
 	for _, r := range got {
 		o, err := s.Offer(ctx, r.offer)
@@ -220,9 +263,7 @@ func TestCrash(t *testing.T) {
 		for _, idx := range r.idx {
 			assert.False(t, seen[idx], "index %d reported twice", idx)
 			seen[idx] = true
-			used, err := s.IndexUsed(ctx, crashList, idx)
-			require.NoError(t, err)
-			assert.True(t, used, "reported index %d is stored", idx)
+			assert.True(t, stored[idx], "reported index %d is stored", idx)
 		}
 	}
 
@@ -255,6 +296,20 @@ func TestCrash(t *testing.T) {
 	}
 	require.NoError(t, rows.Err())
 	assert.LessOrEqual(t, unreported, 1, "at most the offer in flight is unfinished")
+
+	// Every offer has its audit entry, stored in its transaction, and the
+	// chain holds.
+	var offers int
+	require.NoError(t, s.r.QueryRowContext(ctx, "SELECT count(*) FROM offers").Scan(&offers))
+	audit, err := s.Audit(ctx, 1, offers+10)
+	require.NoError(t, err)
+	require.NoError(t, issuer.VerifyAudit(audit))
+	require.Len(t, audit, offers, "one audit entry per offer")
+	for _, e := range audit {
+		o, err := s.Offer(ctx, e.Subject)
+		require.NoError(t, err, "the audited offer %s is stored", e.Subject)
+		assert.Equal(t, e.Subject, o.ID)
+	}
 	n, err := s.CountIndexes(ctx, crashList)
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, n, len(seen))
@@ -287,7 +342,7 @@ func crashChild(path string) {
 		rand.Read(token)
 		o := &issuer.Offer{ID: id, VCT: "vct", ConfigurationID: "conf", Claims: []byte(`{"name":"김민지"}`), CodeHash: code,
 			State: issuer.OfferPending, Operator: "opr", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-		if err := s.PutOffer(ctx, o); err != nil {
+		if err := s.PutOffer(ctx, o, &issuer.AuditEntry{Time: now, Operator: "opr", Action: "offer.create", Subject: id}); err != nil {
 			fail(err)
 		}
 		grant := issuer.TokenGrant{Hash: token, Expiry: now.Add(time.Hour)}
@@ -302,7 +357,9 @@ func crashChild(path string) {
 				recs[j] = &issuer.Credential{ID: fmt.Sprintf("crd_%d_%d", i, j), VCT: "vct", ListURI: crashList, Index: idx, IssuedAt: now}
 				line += " " + strconv.Itoa(idx)
 			}
-			err := s.CompleteOffer(ctx, id, recs, now)
+			nonce := make([]byte, 32)
+			rand.Read(nonce)
+			err := s.CompleteOffer(ctx, id, issuer.SpentNonce{Hash: nonce, Expiry: now.Add(time.Minute)}, recs, now)
 			if errors.Is(err, issuer.ErrIndexTaken) {
 				continue
 			}

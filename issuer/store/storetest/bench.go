@@ -14,9 +14,10 @@ import (
 )
 
 // Benchmark measures a store's share of issuing credentials: the calls the
-// issuer core makes for one offer of one credential (PutOffer and its
-// audit entry, RedeemOffer, PutNonce, UseNonce, CompleteOffer and its
-// audit entry: seven transactions), from GOMAXPROCS goroutines at once.
+// issuer core makes for one offer of one credential (PutOffer with its
+// audit entry, RedeemOffer, OfferByToken, CompleteOffer spending the
+// nonce: three write transactions and a read), from GOMAXPROCS goroutines
+// at once.
 // open is called once and must return an empty store; Benchmark closes
 // it.
 func Benchmark(b *testing.B, open func(b *testing.B) issuer.Store) {
@@ -38,17 +39,13 @@ func Benchmark(b *testing.B, open func(b *testing.B) issuer.Store) {
 				rand.Read(nonce)
 				o := &issuer.Offer{ID: id, VCT: "vct", ConfigurationID: "conf", Claims: []byte(`{"name":"김민지"}`),
 					CodeHash: code, State: issuer.OfferPending, Operator: "opr", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-				require.NoError(b, s.PutOffer(ctx, o))
-				_, err := s.AppendAudit(ctx, &issuer.AuditEntry{Time: now, Operator: "opr", Action: "offer.create", Subject: id})
+				require.NoError(b, s.PutOffer(ctx, o, &issuer.AuditEntry{Time: now, Operator: "opr", Action: "offer.create", Subject: id}))
+				_, err := s.RedeemOffer(ctx, code, func(*issuer.Offer) bool { return true }, 5, issuer.TokenGrant{Hash: token, Expiry: now.Add(time.Hour)}, now)
 				require.NoError(b, err)
-				_, err = s.RedeemOffer(ctx, code, func(*issuer.Offer) bool { return true }, 5, issuer.TokenGrant{Hash: token, Expiry: now.Add(time.Hour)}, now)
+				_, err = s.OfferByToken(ctx, token, now)
 				require.NoError(b, err)
-				require.NoError(b, s.PutNonce(ctx, nonce, now.Add(time.Minute)))
-				require.NoError(b, s.UseNonce(ctx, nonce, now))
 				rec := &issuer.Credential{ID: fmt.Sprint("crd_", i), VCT: "vct", ListURI: listA, Index: int(i), IssuedAt: now}
-				require.NoError(b, s.CompleteOffer(ctx, id, []*issuer.Credential{rec}, now))
-				_, err = s.AppendAudit(ctx, &issuer.AuditEntry{Time: now, Action: "credential.issue", Subject: rec.ID})
-				require.NoError(b, err)
+				require.NoError(b, s.CompleteOffer(ctx, id, issuer.SpentNonce{Hash: nonce, Expiry: now.Add(time.Minute)}, []*issuer.Credential{rec}, now))
 			}
 		})
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "issuances/s")

@@ -17,7 +17,7 @@ import (
 func testPutOffer(t *testing.T, s issuer.Store) {
 	ctx := context.Background()
 	o := newOffer("a", T0.In(kst))
-	require.NoError(t, s.PutOffer(ctx, o))
+	require.NoError(t, s.PutOffer(ctx, o, nil))
 	want := canon(o)
 	o.Claims[0] = 'X' // the caller's buffer is the caller's
 	o.CodeHash[0] ^= 0xff
@@ -34,7 +34,7 @@ func testPutOffer(t *testing.T, s issuer.Store) {
 	// An offer with no State is pending.
 	b := newOffer("b", T0)
 	b.State = ""
-	require.NoError(t, s.PutOffer(ctx, b))
+	require.NoError(t, s.PutOffer(ctx, b, nil))
 	got, err = s.Offer(ctx, "off_b")
 	require.NoError(t, err)
 	assert.Equal(t, issuer.OfferPending, got.State)
@@ -48,10 +48,10 @@ func testPutOfferRefuses(t *testing.T, s issuer.Store) {
 
 	dupID := newOffer("b", T0)
 	dupID.ID = "off_a"
-	assert.Error(t, s.PutOffer(ctx, dupID), "same id")
+	assert.Error(t, s.PutOffer(ctx, dupID, nil), "same id")
 	dupCode := newOffer("c", T0)
 	dupCode.CodeHash = h("code-a")
-	assert.Error(t, s.PutOffer(ctx, dupCode), "same code hash")
+	assert.Error(t, s.PutOffer(ctx, dupCode, nil), "same code hash")
 
 	for name, change := range map[string]func(o *issuer.Offer){
 		"code in the clear":   func(o *issuer.Offer) { o.CodeHash = []byte("the-code") },
@@ -67,7 +67,7 @@ func testPutOfferRefuses(t *testing.T, s issuer.Store) {
 	} {
 		o := newOffer("refused", T0)
 		change(o)
-		assert.Error(t, s.PutOffer(ctx, o), name)
+		assert.Error(t, s.PutOffer(ctx, o, nil), name)
 	}
 	_, err := s.Offer(ctx, "off_refused")
 	assert.ErrorIs(t, err, issuer.ErrNotFound, "nothing of a refused offer is stored")
@@ -287,7 +287,7 @@ func testOfferByToken(t *testing.T, s issuer.Store) {
 	_, err = s.OfferByToken(ctx, h("token-a"), o.TokenExpiry)
 	assert.ErrorIs(t, err, issuer.ErrTokenUnknown, "now = TokenExpiry is expired")
 
-	require.NoError(t, s.CompleteOffer(ctx, o.ID, []*issuer.Credential{record(o, "a", listA, 1, redeemedAt)}, redeemedAt))
+	require.NoError(t, s.CompleteOffer(ctx, o.ID, spend(), []*issuer.Credential{record(o, "a", listA, 1, redeemedAt)}, redeemedAt))
 	got, err = s.OfferByToken(ctx, h("token-a"), redeemedAt)
 	require.NoError(t, err)
 	assert.Equal(t, issuer.OfferIssued, got.State)

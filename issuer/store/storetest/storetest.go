@@ -3,9 +3,11 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -35,6 +37,8 @@ func Run(t *testing.T, open func(t *testing.T) issuer.Store) {
 		{"ListOffers", testListOffers},
 		{"Nonces", testNonces},
 		{"NoncesConcurrent", testNoncesConcurrent},
+		{"Secret", testSecret},
+		{"ActionsAudited", testActionsAudited},
 		{"CompleteOffer", testCompleteOffer},
 		{"CompleteOfferNotRedeemed", testCompleteOfferNotRedeemed},
 		{"CompleteOfferIndexTaken", testCompleteOfferIndexTaken},
@@ -81,6 +85,23 @@ func h(s string) []byte {
 	return sum[:]
 }
 
+// spend is a fresh nonce to spend, valid for an hour after T0.
+func spend() issuer.SpentNonce {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return issuer.SpentNonce{Hash: b, Expiry: T0.Add(time.Hour)}
+}
+
+// indexUsed reports whether Indexes lists idx.
+func indexUsed(t *testing.T, s issuer.Store, list string, idx int) bool {
+	t.Helper()
+	all, err := s.Indexes(context.Background(), list)
+	require.NoError(t, err)
+	return slices.Contains(all, idx)
+}
+
 // newOffer is a pending offer named name, created at created, that
 // accepts tx_code "123456" (see txCode).
 func newOffer(name string, created time.Time) *issuer.Offer {
@@ -123,7 +144,7 @@ func grant(name string, now time.Time) issuer.TokenGrant {
 func putOffer(t *testing.T, s issuer.Store, name string, created time.Time) *issuer.Offer {
 	t.Helper()
 	o := newOffer(name, created)
-	require.NoError(t, s.PutOffer(context.Background(), o), "PutOffer %s", name)
+	require.NoError(t, s.PutOffer(context.Background(), o, nil), "PutOffer %s", name)
 	return o
 }
 

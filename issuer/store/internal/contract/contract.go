@@ -298,3 +298,23 @@ func ScanAudit(scan func(dest ...any) error) (*issuer.AuditEntry, error) {
 	e.Time = Time(t)
 	return &e, nil
 }
+
+// CheckSecret checks the arguments of Store.Secret: a name of 1 to 64
+// bytes and a candidate of 16 to 1024 bytes.
+func CheckSecret(name string, candidate []byte) error {
+	switch {
+	case name == "" || len(name) > 64:
+		return fmt.Errorf("a secret's name has 1 to 64 bytes, not %d", len(name))
+	case len(candidate) < 16 || len(candidate) > 1024:
+		return fmt.Errorf("a secret has 16 to 1024 bytes, not %d", len(candidate))
+	}
+	return nil
+}
+
+// CheckSpentNonce checks a spent nonce: a SHA-256 hash and an expiry.
+func CheckSpentNonce(n issuer.SpentNonce) (int64, error) {
+	if err := CheckHash("nonce hash", n.Hash); err != nil {
+		return 0, err
+	}
+	return Nanos("nonce expiry", n.Expiry)
+}
