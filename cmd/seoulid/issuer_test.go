@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -68,12 +69,15 @@ func ledgerStatus(ctx context.Context, t *testing.T, remote *node.Remote, issuer
 // its key and says which registry command creates its DID; the agency runs
 // it and the council authorises the issuer; then the issuer serves, an
 // operator makes an offer from the command line, a wallet redeems it over
-// HTTP, the credential verifies against the ledger, the operator revokes it,
-// and the ledger's status list says so.
+// HTTP, the credential verifies against the ledger; an independent wallet
+// (the OpenWallet Foundation's OpenID4VCI client, run by node) redeems a
+// second offer and its credentials verify alike; the operator revokes the
+// first credential, and the ledger's status list says so.
 func TestIssuerAgainstNode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a registry node and an issuer")
 	}
+	js := newJSWallet(t) // before anything starts: fails when node or the npm packages are missing
 	t.Chdir(t.TempDir())
 	s := &session{t: t}
 	rpcPort := freePort(t)
@@ -212,11 +216,73 @@ func TestIssuerAgainstNode(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, uint8(0), st)
 
-	// The back office lists it; the operator revokes it.
+	// An independent wallet, the OpenWallet Foundation's OpenID4VCI client
+	// (conformance/interop/oid4vci-wallet.mjs), redeems a second offer: the
+	// tx_code, DPoP (the issuer advertises it), the nonce endpoint, and a
+	// batch of two credentials, each bound to its own ES256 key. Each
+	// verifies against the ledger as the Go wallet's did, and sd-jwt-js,
+	// given the issuer's key from the ledger, yields the same claims.
+	offer2 := s.ok("issuer offer %s --type seoul-citizen-card --claims card.json --json", office)
+	jsGot := js.redeem(t, map[string]any{
+		"offer": offer2["offer_uri"], "txCode": offer2["tx_code"], "alg": "ES256", "batch": 2,
+		"issuerJwk": vc.SDJWT.IssuerKey.JWK(),
+	})
+	require.Equal(t, issuerURL, jsGot.CredentialIssuer)
+	require.Equal(t, "seoul-citizen-card-v1", jsGot.CredentialConfigurationID)
+	require.True(t, jsGot.Features.TxCode, "the offer asks for a tx_code")
+	require.True(t, jsGot.Features.NonceEndpoint)
+	require.True(t, jsGot.Features.DPoP, "the issuer advertises dpop_signing_alg_values_supported")
+	require.Equal(t, "ES256", jsGot.Features.DPoPAlg)
+	require.Equal(t, "DPoP", jsGot.TokenType, "a DPoP-bound access token")
+	require.Equal(t, "ES256", jsGot.Features.ProofAlg)
+	require.Equal(t, 2, jsGot.Features.BatchSize)
+	require.Len(t, jsGot.Credentials, 2)
+	t.Logf("the independent wallet redeemed the offer: tx_code, DPoP %s (token_type %s), c_nonce, %d %s key proofs",
+		jsGot.Features.DPoPAlg, jsGot.TokenType, jsGot.Features.BatchSize, jsGot.Features.ProofAlg)
+	require.Contains(t, js.fails(t, map[string]any{"offer": offer2["offer_uri"], "txCode": offer2["tx_code"]}), "invalid_grant",
+		"an offer is redeemed once, whichever the wallet")
+	holders := map[string]bool{got.holder.Public().Thumbprint(): true}
+	refs := map[statuslist.Reference]bool{ref: true}
+	for i, c := range jsGot.Credentials {
+		jvc, err := v.VerifyIssued(ctx, c.Credential)
+		require.NoError(t, err, "credential %d of the independent wallet", i)
+		require.Equal(t, issuerDID, jvc.Issuer)
+		require.Equal(t, "urn:seoulid:vct:seoul-citizen-card:1", jvc.VCT)
+		require.Equal(t, "이정민", jvc.Claims["name"])
+		holder, err := keys.PublicKeyFromJWK(c.HolderJWK)
+		require.NoError(t, err, "the holder JWK the wallet printed")
+		require.Equal(t, keys.ES256, holder.Algorithm())
+		require.Equal(t, holder.Thumbprint(), jvc.SDJWT.HolderKey.Thumbprint(), "credential %d is bound to the key the wallet printed", i)
+		require.False(t, holders[holder.Thumbprint()], "each credential has its own holder key")
+		holders[holder.Thumbprint()] = true
+		goClaims, err := json.Marshal(jvc.Claims)
+		require.NoError(t, err)
+		jsClaims, err := json.Marshal(c.Claims)
+		require.NoError(t, err)
+		require.JSONEq(t, string(goClaims), string(jsClaims), "sd-jwt-js and seoulid process credential %d alike", i)
+		jref, err := statuslist.ParseReference(jvc.Status)
+		require.NoError(t, err)
+		require.False(t, refs[jref], "each credential has its own status index")
+		refs[jref] = true
+		st, ok := ledgerStatus(ctx, t, remote, issuerDID, jref)
+		require.True(t, ok, "the status list of credential %d is on the ledger", i)
+		require.Equal(t, uint8(0), st)
+	}
+
+	// The back office lists the three; the operator revokes the Go wallet's.
 	creds := s.ok("issuer credentials %s --json", office)
-	require.Len(t, get(t, creds, "credentials"), 1)
-	id := get(t, creds, "credentials", 0, "id").(string)
-	require.Equal(t, float64(ref.Index), get(t, creds, "credentials", 0, "status_list", "idx"))
+	require.Len(t, get(t, creds, "credentials"), 3)
+	listed := map[string]int{}
+	for i := range get(t, creds, "credentials").([]any) {
+		listed[get(t, creds, "credentials", i, "holder_jkt").(string)] = i
+	}
+	require.Len(t, listed, 3)
+	for jkt := range holders {
+		require.Contains(t, listed, jkt)
+	}
+	mine := listed[got.holder.Public().Thumbprint()]
+	id := get(t, creds, "credentials", mine, "id").(string)
+	require.Equal(t, float64(ref.Index), get(t, creds, "credentials", mine, "status_list", "idx"))
 	require.Equal(t, "revoked", s.ok("issuer revoke %s %s", id, office)["status"])
 	require.Equal(t, "seoulid: the issuer refused: revoked_is_final: "+id+" is revoked, which is final: it cannot be reinstated", s.fails("issuer reinstate %s %s", id, office))
 	require.Equal(t, "seoulid: the issuer refused: not_found: no credential crd_nope", s.fails("issuer suspend crd_nope %s", office))
@@ -226,6 +292,13 @@ func TestIssuerAgainstNode(t *testing.T) {
 		st, ok := ledgerStatus(ctx, t, remote, issuerDID, ref)
 		return ok && st == 1
 	}, 30*time.Second, 200*time.Millisecond, "the ledger's status list never showed the revocation: %s", issuerLogs.String())
+	for r := range refs {
+		if r != ref {
+			st, ok := ledgerStatus(ctx, t, remote, issuerDID, r)
+			require.True(t, ok)
+			require.Equal(t, uint8(0), st, "the independent wallet's credentials stay valid")
+		}
+	}
 
 	// The audit log holds every action, and its chain holds.
 	audit := s.ok("issuer audit %s --json", office)
@@ -234,10 +307,10 @@ func TestIssuerAgainstNode(t *testing.T) {
 	for _, e := range get(t, audit, "entries").([]any) {
 		actions = append(actions, e.(map[string]any)["action"].(string))
 	}
-	require.Equal(t, []string{"operator.create", "offer.create", "offer.create", "credential.revoke"}, actions)
+	require.Equal(t, []string{"operator.create", "offer.create", "offer.create", "offer.create", "credential.revoke"}, actions)
 	table, _, code := s.run("issuer audit %s", office)
 	require.Equal(t, exitOK, code)
-	require.Contains(t, table, "hash chain verified: 4 entries from the first")
+	require.Contains(t, table, "hash chain verified: 5 entries from the first")
 	offers, _, code := s.run("issuer offers %s", office)
 	require.Equal(t, exitOK, code)
 	require.Regexp(t, `(?m)^off_\S+ +urn:seoulid:vct:seoul-citizen-card:1 +issued `, offers)
