@@ -2,12 +2,19 @@ package node
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/seoulid/seoulid/internal/b64url"
+	"github.com/seoulid/seoulid/internal/did"
+	"github.com/seoulid/seoulid/internal/jsonx"
 	"github.com/seoulid/seoulid/internal/keys"
 	"github.com/seoulid/seoulid/registry"
 )
@@ -39,9 +46,17 @@ func readKey(t *testing.T, file string) *keys.PrivateKey {
 
 // TestOneValidator: init, start, write, read, stop, start again with
 // everything kept.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
 func TestOneValidator(t *testing.T) {
 	home := t.TempDir()
-	net, err := Init(home, Options{P2PPort: freePort(t), RPCPort: freePort(t)})
+	rpcPort := freePort(t)
+	net, err := Init(home, Options{P2PPort: freePort(t), RPCPort: rpcPort})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +102,35 @@ func TestOneValidator(t *testing.T) {
 	}
 	if _, err := r.Resolve(ctx, svcDID); err != nil {
 		t.Fatal(err)
+	}
+
+	// A service in another process reads the same through the RPC.
+	remote, err := Dial(fmt.Sprintf("http://127.0.0.1:%d", rpcPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, _ := r.Resolve(ctx, svcDID)
+	if doc, err := remote.Resolve(ctx, svcDID); err != nil || !reflect.DeepEqual(doc, local) {
+		t.Fatalf("remote resolve: %+v %v, want %+v", doc, err, local)
+	}
+	if _, err := remote.Resolve(ctx, "did:seoul:"+strings.Repeat("a", 32)); !errors.Is(err, did.ErrNotFound) {
+		t.Fatalf("an unknown did:seoul: %v", err)
+	}
+	keyDID := "did:jwk:" + b64url.Encode(must(jsonx.Marshal(jwk)))
+	if doc, err := remote.Resolve(ctx, keyDID); err != nil || doc.ID != keyDID {
+		t.Fatalf("did:jwk, resolved locally: %+v %v", doc, err)
+	}
+	if a, err := remote.Agency(ctx, net.Agencies[0].DID); err != nil || a == nil || a.DID != net.Agencies[0].DID {
+		t.Fatalf("agency: %+v %v", a, err)
+	}
+	if a, err := remote.Agency(ctx, svcDID); err != nil || a != nil {
+		t.Fatalf("a service is not an agency: %+v %v", a, err)
+	}
+	if v, err := remote.Verifier(ctx, svcDID); err != nil || v != nil {
+		t.Fatalf("no purposes registered: %+v %v", v, err)
+	}
+	if st, err := remote.Status(ctx, "https://nowhere.example/1"); err != nil || st != nil {
+		t.Fatalf("no status list: %+v %v", st, err)
 	}
 	height := r.Height()
 	if err := n.Stop(); err != nil {
