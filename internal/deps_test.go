@@ -25,6 +25,8 @@ var allowed = map[string][]string{
 	"internal/sdjwtvc":            {"internal/sdjwt", "internal/did", "internal/jws", "internal/keys", "internal/jsonx"},
 	"internal/sdjwtvc/issuermeta": {"internal/keys", "internal/jsonx", "internal/safehttp"},
 	"internal/oid4vci":            {"internal/sdjwt"},
+	"internal/dcql":               {"internal/jsonx", "internal/sdjwt"},
+	"internal/oid4vp":             {"internal/dcql", "internal/did", "internal/jws", "internal/keys", "internal/jsonx", "internal/b64url"},
 	"internal/statuslist":         {"internal/jws", "internal/keys", "internal/jsonx", "internal/b64url"},
 	"internal/dpop":               {"internal/jws", "internal/keys", "internal/jsonx", "internal/b64url"},
 }
