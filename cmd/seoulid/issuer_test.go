@@ -316,6 +316,11 @@ func TestIssuerAgainstNode(t *testing.T) {
 	require.Regexp(t, `(?m)^off_\S+ +urn:seoulid:vct:seoul-citizen-card:1 +issued `, offers)
 	require.NotContains(t, offers, "이정민")
 
+	// The citizen's wallet, from the command line: it receives a card from
+	// this issuer, checked against the ledger, and presents one claim of it
+	// to a verifier the council registered for that purpose.
+	walletSteps(t, s, office)
+
 	// The issuer stops cleanly, as on SIGINT.
 	stopIssuer()
 	select {

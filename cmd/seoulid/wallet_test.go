@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	vp "github.com/seoulid/seoulid/internal/oid4vp"
+	"github.com/seoulid/seoulid/registry/node"
+	"github.com/seoulid/seoulid/wallet/wallettest"
+)
+
+const walletPIN = "204863\n"
+
+// walletSteps runs the wallet commands against the node and the issuer of
+// TestIssuerAgainstNode (s.node; office holds the back office flags).
+func walletSteps(t *testing.T, s *session, office string) {
+	ctx := context.Background()
+	require.NoError(t, os.WriteFile("pin", []byte(walletPIN), 0o600))
+	w := "--data-dir w --pin-file pin --node " + s.node
+
+	s.ok("wallet init %s", w)
+	offer := s.ok("issuer offer %s --type seoul-citizen-card --claims card.json --json", office)
+	got := s.ok("wallet receive %s --tx-code %s %s --json", offer["offer_uri"], offer["tx_code"], w)
+	require.Equal(t, "urn:seoulid:vct:seoul-citizen-card:1", got["vct"])
+	require.Equal(t, float64(3), got["copies"], "three copies, three keys")
+	id := got["id"].(string)
+	list := s.ok("wallet list %s --json", w)
+	require.Len(t, list["credentials"], 1)
+	table, _, code := s.run("wallet show %s %s --lang en", id, w)
+	require.Equal(t, exitOK, code)
+	require.Contains(t, table, "Seoul Citizen Card")
+	require.Contains(t, s.fails("wallet receive %s --tx-code %s %s", offer["offer_uri"], offer["tx_code"], w), "invalid_grant")
+
+	// A library's verifier: a DID the city creates, purposes the council
+	// registers.
+	s.ok("keys generate --alg ES256 --out library.jwk")
+	lib := s.ok("registry did create --key net/agencies/seoul.jwk --new-key library.jwk")["did"].(string)
+	require.NoError(t, os.WriteFile("purposes.json", []byte(`[{"id":"library-entry","description":{"ko":"도서관 출입","en":"Library entry"},
+		"legal_basis":"서울특별시 도서관 조례","retention":"P0D",
+		"claims":[{"vct":"urn:seoulid:vct:seoul-citizen-card:1","paths":[["resident_of_seoul"]]}]}]`), 0o600))
+	s.ok("registry trust register-verifier --key net/agencies/seoul.jwk --key net/agencies/mois.jwk --key net/agencies/moel.jwk --did %s --purposes purposes.json", lib)
+	remote, err := node.Dial(s.node)
+	require.NoError(t, err)
+	key, err := (&app{}).readPrivateKey("library.jwk", "key")
+	require.NoError(t, err)
+	library := wallettest.NewVerifierAt(t, remote, lib, key.WithKeyID(lib+"#key-1"))
+
+	uri, rid := library.Request(t, "library-entry", `{"credentials":[{"id":"card","format":"dc+sd-jwt",
+		"meta":{"vct_values":["urn:seoulid:vct:seoul-citizen-card:1"]},"claims":[{"path":["resident_of_seoul"]}]}]}`, vp.ResponseModeDirectPostJWT)
+	out, _, code := s.run("wallet present %s --yes %s --lang en", uri, w)
+	require.Equal(t, exitOK, code)
+	require.Contains(t, out, "asks, for: Library entry")
+	require.Contains(t, out, "Resident of Seoul")
+	require.Contains(t, out, "(acknowledged and signed by the verifier)")
+	res := library.Result(rid)
+	require.NotNil(t, res)
+	require.Empty(t, res.Refused)
+	require.Equal(t, true, res.Claims["card"][0]["resident_of_seoul"])
+	require.NotContains(t, res.Claims["card"][0], "name", "only what was asked and approved")
+
+	// Asking beyond the purpose is refused, and the verifier told so.
+	uri, rid = library.Request(t, "library-entry", `{"credentials":[{"id":"card","format":"dc+sd-jwt",
+		"meta":{"vct_values":["urn:seoulid:vct:seoul-citizen-card:1"]},"claims":[{"path":["name"]}]}]}`, vp.ResponseModeDirectPost)
+	require.Contains(t, s.fails("wallet present %s --yes %s", uri, w), "does not cover")
+	require.Equal(t, vp.ErrAccessDenied, library.Result(rid).Error.Code)
+
+	history := s.ok("wallet history %s --json", w)
+	var kinds []string
+	for _, e := range history["events"].([]any) {
+		kinds = append(kinds, e.(map[string]any)["kind"].(string))
+	}
+	require.Equal(t, []string{"refused", "presented", "received"}, kinds)
+	require.Len(t, history["receipts"], 1)
+	_ = ctx
+}
+
+// TestWalletOffline: the wallet commands that need no ledger: a wallet is
+// made, backed up, restored into a new directory under a new PIN, and its
+// PIN changed; mistakes get one line.
+func TestWalletOffline(t *testing.T) {
+	t.Chdir(t.TempDir())
+	s := &session{t: t}
+	require.NoError(t, os.WriteFile("pin", []byte(walletPIN), 0o600))
+	require.NoError(t, os.WriteFile("pin2", []byte("777777\n"), 0o600))
+	require.NoError(t, os.WriteFile("short", []byte("12\n"), 0o600))
+	w := "--data-dir w --pin-file pin --node http://127.0.0.1:1"
+
+	require.Contains(t, s.fails("wallet list %s", w), "there is no wallet in w: make one with seoulid wallet init --data-dir w")
+	require.Contains(t, s.fails("wallet init --data-dir w --pin-file short"), "PIN")
+	s.ok("wallet init %s", w)
+	info, err := os.Stat("w/device.key")
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	require.Equal(t, "seoulid: w already holds a wallet", s.fails("wallet init %s", w))
+	out, _, code := s.run("wallet list %s", w)
+	require.Equal(t, exitOK, code)
+	require.Equal(t, "the wallet holds no credential\n", out)
+	require.Equal(t, "seoulid: wallet: no such credential: wcr_nope", s.fails("wallet show wcr_nope %s", w))
+
+	_, stderr, code := s.run("wallet list --data-dir w --node http://127.0.0.1:1")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "no terminal to read the PIN from: give --pin-file")
+	wrong := s.fails("wallet list --data-dir w --pin-file pin2 --node http://127.0.0.1:1")
+	require.Contains(t, wrong, "wrong PIN")
+
+	out, _, code = s.run("wallet backup --out backup.swbk %s", w)
+	require.Equal(t, exitOK, code)
+	pass := strings.TrimSpace(out[strings.LastIndex(out, ": ")+2:])
+	require.NotEmpty(t, pass)
+	require.NoError(t, os.WriteFile("pass", []byte(pass+"\n"), 0o600))
+	require.NoError(t, os.WriteFile("badpass", []byte("not the passphrase at all\n"), 0o600))
+	require.Contains(t, s.fails("wallet restore backup.swbk --passphrase-file badpass --data-dir w2 --pin-file pin2"), "passphrase")
+	out, _, code = s.run("wallet restore backup.swbk --passphrase-file pass --data-dir w2 --pin-file pin2")
+	require.Equal(t, exitOK, code, out)
+	require.Equal(t, "restored a wallet with 0 credentials into w2\n", out)
+	s.ok("wallet list --data-dir w2 --pin-file pin2 --node http://127.0.0.1:1")
+	require.Contains(t, s.fails("wallet restore backup.swbk --passphrase-file pass --data-dir w2 --pin-file pin2"), "already holds a wallet")
+
+	out, _, code = s.run("wallet change-pin --data-dir w --pin-file pin --new-pin-file pin2")
+	require.Equal(t, exitOK, code)
+	require.Equal(t, "the PIN is changed\n", out)
+	require.Contains(t, s.fails("wallet list %s", w), "wrong PIN")
+	s.ok("wallet list --data-dir w --pin-file pin2 --node http://127.0.0.1:1")
+}
