@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seoulid/seoulid/internal/jsonx"
+	"github.com/seoulid/seoulid/internal/keys"
 	"github.com/seoulid/seoulid/internal/statuslist"
 	"github.com/seoulid/seoulid/schemas"
 	"github.com/seoulid/seoulid/wallet/oid4vci"
@@ -144,7 +145,14 @@ func (w *Wallet) ReceiveOffer(ctx context.Context, offer *oid4vci.Offer, configI
 		holders = append(holders, holderKey{w.keys, ref, pub})
 		byThumb[pub.Thumbprint()] = ref
 	}
-	got, err := w.issuance.Redeem(ctx, offer, configID, txCode, holders, nil)
+	// The access token is bound to a DPoP key when the issuer offers DPoP
+	// (RFC 9449): a stolen token is then useless. The key lives only as
+	// long as this redemption.
+	dpopKey, err := keys.Generate(keys.ES256)
+	if err != nil {
+		return nil, fmt.Errorf("wallet: a DPoP key: %w", err)
+	}
+	got, err := w.issuance.Redeem(ctx, offer, configID, txCode, holders, dpopKey)
 	if err != nil {
 		return nil, err
 	}

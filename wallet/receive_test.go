@@ -44,6 +44,9 @@ func TestReceive(t *testing.T) {
 	assert.Equal(t, true, cred.Claims["resident_of_seoul"])
 	assert.NotContains(t, cred.Claims, "cnf", "registered claims are not the citizen's")
 	require.Len(t, cred.Copies, 3)
+	offers, err := gwanak.Is.Store().ListOffers(ctx, 1)
+	require.NoError(t, err)
+	assert.NotEmpty(t, offers[0].TokenJKT, "the access token was bound to a DPoP key (the issuer offers DPoP)")
 	thumbs := map[string]bool{}
 	for _, cp := range cred.Copies {
 		vc, err := sdjwtvc.NewVerifier(sdjwtvc.DIDKeys{Resolver: l}, sdjwtvc.Config{Algorithms: []keys.Algorithm{keys.EdDSA}})

@@ -75,6 +75,22 @@ func walletSteps(t *testing.T, s *session, office string) {
 	}
 	require.Equal(t, []string{"refused", "presented", "received"}, kinds)
 	require.Len(t, history["receipts"], 1)
+
+	// Backup, and restore on a "new device": everything comes back, and the
+	// restored wallet presents with the restored keys.
+	require.NoError(t, os.WriteFile("pass", []byte("correct horse battery staple seoul\n"), 0o600))
+	s.ok("wallet backup --out w.backup --passphrase-file pass %s", w)
+	s.ok("wallet restore w.backup --passphrase-file pass --data-dir w2 --pin-file pin")
+	w2 := "--data-dir w2 --pin-file pin --node " + s.node
+	restored := s.ok("wallet list %s --json", w2)
+	require.Len(t, restored["credentials"], 1)
+	require.Equal(t, id, restored["credentials"].([]any)[0].(map[string]any)["id"])
+	require.Len(t, s.ok("wallet history %s --json", w2)["receipts"], 1, "receipts come back too")
+	uri, rid = library.Request(t, "library-entry", `{"credentials":[{"id":"card","format":"dc+sd-jwt",
+		"meta":{"vct_values":["urn:seoulid:vct:seoul-citizen-card:1"]},"claims":[{"path":["resident_of_seoul"]}]}]}`, vp.ResponseModeDirectPost)
+	_, _, code = s.run("wallet present %s --yes %s", uri, w2)
+	require.Equal(t, exitOK, code)
+	require.Empty(t, library.Result(rid).Refused, "the restored wallet's keys sign its key-binding JWTs")
 	_ = ctx
 }
 
