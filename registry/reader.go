@@ -168,6 +168,20 @@ func (r *Reader) KeyAt(ctx context.Context, kidURL string, rel did.RelationshipK
 	if err != nil {
 		return nil, err
 	}
+	return rec.KeyAt(kidURL, rel, t)
+}
+
+// KeyAt is Reader.KeyAt on a record already read (by a client of a remote
+// node, say): the key kidURL names if the record authorised it for rel at
+// t, or RotationGrace earlier, and it was never reported compromised.
+func (rec *DIDRecord) KeyAt(kidURL string, rel did.RelationshipKind, t time.Time) (*keys.PublicKey, error) {
+	u, err := did.ParseURL(kidURL)
+	if err != nil {
+		return nil, err
+	}
+	if u.DID.String() != rec.DID {
+		return nil, fmt.Errorf("%w: %s is not a key of %s", did.ErrKeyNotFound, kidURL, rec.DID)
+	}
 	if rec.Deactivated && !t.Before(rec.DeactivatedAt) {
 		return nil, fmt.Errorf("%w: %s", ErrDeactivated, u.DID)
 	}

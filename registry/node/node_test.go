@@ -132,6 +132,18 @@ func TestOneValidator(t *testing.T) {
 	if st, err := remote.Status(ctx, "https://nowhere.example/1"); err != nil || st != nil {
 		t.Fatalf("no status list: %+v %v", st, err)
 	}
+	if _, _, err := remote.StatusToken(ctx, "https://nowhere.example/1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("no status token: %v", err)
+	}
+	if k, err := remote.KeyAt(ctx, svcDID+"#key-1", did.AssertionMethod, time.Now()); err != nil || !k.Equal(svc.Public()) {
+		t.Fatalf("key at now: %v %v", k, err)
+	}
+	if _, err := remote.KeyAt(ctx, svcDID+"#key-1", did.AssertionMethod, time.Now().Add(-24*time.Hour)); !errors.Is(err, did.ErrKeyNotFound) {
+		t.Fatalf("before the DID existed: %v", err)
+	}
+	if _, err := remote.KeyAt(ctx, "did:seoul:"+strings.Repeat("b", 32)+"#key-1", did.AssertionMethod, time.Now()); !errors.Is(err, did.ErrNotFound) {
+		t.Fatalf("an unknown DID: %v", err)
+	}
 	height := r.Height()
 	if err := n.Stop(); err != nil {
 		t.Fatal(err)

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/seoulid/seoulid/internal/did"
+	"github.com/seoulid/seoulid/internal/keys"
 	"github.com/seoulid/seoulid/registry"
 )
 
@@ -67,4 +69,39 @@ func (r *Remote) Status(ctx context.Context, uri string) (*registry.StatusEntry,
 		return nil, err
 	}
 	return &e, nil
+}
+
+// KeyAt is registry.Reader.KeyAt through the node's RPC: the key a DID URL
+// names if its DID authorised it for rel at t (key history honoured, a
+// compromised key never).
+func (r *Remote) KeyAt(ctx context.Context, kidURL string, rel did.RelationshipKind, t time.Time) (*keys.PublicKey, error) {
+	u, err := did.ParseURL(kidURL)
+	if err != nil {
+		return nil, err
+	}
+	d := u.DID.String()
+	if !strings.HasPrefix(d, "did:"+registry.Method+":") {
+		return did.VerificationKey(ctx, did.LocalResolver{}, kidURL, rel)
+	}
+	var rec registry.DIDRecord
+	if err := r.Query(ctx, "/did/"+d, &rec); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("%w: %s", did.ErrNotFound, d)
+		}
+		return nil, err
+	}
+	return rec.KeyAt(kidURL, rel, t)
+}
+
+// StatusToken returns the status list token the ledger holds for uri and
+// the issuer that published it ("" and ErrNotFound-wrapped when none).
+func (r *Remote) StatusToken(ctx context.Context, uri string) (token, issuer string, err error) {
+	e, err := r.Status(ctx, uri)
+	if err != nil {
+		return "", "", err
+	}
+	if e == nil {
+		return "", "", fmt.Errorf("%w: status list %s", ErrNotFound, uri)
+	}
+	return e.Token, e.Issuer, nil
 }
