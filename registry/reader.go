@@ -313,3 +313,14 @@ func (r *Reader) get(ctx context.Context, key string) (any, error) {
 	}
 	return v, nil
 }
+
+// StatusToken returns the status list token published at uri and the DID
+// that published it: StatusList in the shape services read it (the
+// verifier's Ledger).
+func (r *Reader) StatusToken(ctx context.Context, uri string) (token, issuer string, err error) {
+	e, err := r.StatusList(ctx, uri)
+	if err != nil {
+		return "", "", err
+	}
+	return e.Token, e.Issuer, nil
+}
