@@ -1,7 +1,10 @@
 // Package interop checks that seoulid's SD-JWT VCs interoperate, both ways,
 // with an independent implementation: the OpenWallet Foundation's sd-jwt-js
 // (@sd-jwt/sd-jwt-vc, with @sd-jwt/crypto-nodejs for digests and salts;
-// signatures by Node's own crypto). It has no Go code besides its test.
+// signatures by Node's own crypto), and that seoulid's Go wallet speaks
+// OpenID4VCI 1.0 and OpenID4VP 1.0 with the OpenWallet Foundation's
+// @openid4vc libraries on the other side. It has no Go code besides its
+// tests.
 //
 // For EdDSA (Ed25519) and ES256 (P-256) keys made by `seoulid keys
 // generate`, the test runs the seoulid binary and the ES module scripts in
@@ -47,17 +50,74 @@
 // setting allowInsecureUrls, which the script turns on only for an offer
 // of a loopback issuer.
 //
-// To run it, install Node.js (20 or later) and the pinned packages, then
-// run the test from the module root:
+// The other way round, two servers built on the same libraries' issuer and
+// verifier sides face seoulid's Go wallet (package wallet with its
+// wallet/oid4vci and wallet/oid4vp clients) in TestWalletAgainstOWF:
+//
+//   - oid4vci-issuer.mjs, an OpenID4VCI 1.0 Credential Issuer with its own
+//     authorization server: Openid4vciIssuer (@openid4vc/openid4vci) checks
+//     its Credential Issuer Metadata, makes a pre-authorized code offer with
+//     a tx_code (by value and by reference), writes the c_nonce of its Nonce
+//     Endpoint, parses the credential request, verifies each
+//     openid4vci-proof+jwt key proof and writes the credential response;
+//     Oauth2AuthorizationServer (@openid4vc/oauth2) checks its
+//     Authorization Server Metadata, parses and verifies the token request
+//     (pre-authorized code, tx_code, a DPoP proof) and signs a JWT access
+//     token, DPoP-bound; Oauth2ResourceServer verifies the access token and
+//     the DPoP proof at the Credential Endpoint. sd-jwt-js issues the SD-JWT
+//     VCs, one per key proof, bound to its key. The script itself keeps the
+//     offer and the c_nonces and answers invalid_nonce, which no library
+//     call does. Its iss is a did:jwk of its Ed25519 key, so that the
+//     wallet resolves the key without a registry.
+//   - oid4vp-verifier.mjs, an OpenID4VP 1.0 Verifier identified by a
+//     did:jwk (client_id decentralized_identifier:did:jwk:…): Openid4vpVerifier
+//     (@openid4vc/openid4vp) makes signed requests by reference (request
+//     object typ oauth-authz-req+jwt, kid the DID URL of its key,
+//     response_mode direct_post, a DCQL query, client_metadata with
+//     vp_formats_supported, and seoulid_purpose) and parses the direct_post
+//     response (state, the DCQL vp_token); sd-jwt-js verifies each
+//     presentation (issuer signature by the key of the trusted issuer's
+//     did:jwk, Disclosures, the KB-JWT's signature, nonce and sd_hash) and
+//     the script checks the KB-JWT's aud is its client_id.
+//
+// The test builds a wallet as the Seoul Citizen Card app does (an encrypted
+// store, its software key store, a ledger that authorises the JS issuer's
+// DID for residency-status and registers the JS verifier's DID for the
+// purpose residency-check, which covers resident_of_seoul only) and checks
+// that: the wallet previews the offer by value and redeems it by reference
+// with the tx_code (a wrong tx_code gets the library's invalid_grant), with
+// a DPoP-bound token; it keeps the catalogue example of residency-status
+// that the JS issuer signed, in up to three copies, each bound to its own
+// key in the wallet's key store; it takes the JS verifier's signed
+// request and shows who asks, for which purpose and which claim; on
+// approval with the PIN sd-jwt-js verifies the presentation and receives
+// exactly one Disclosure, resident_of_seoul, and none of the credential's
+// other disclosable claims; and a request of the same verifier that also
+// asks for name, outside its registered purpose, is refused
+// (wallet.ErrOverAsking) before the citizen is asked, the verifier being
+// told access_denied. That proves that seoulid's wallet interoperates, for
+// receiving and for presenting, with OpenID4VCI and OpenID4VP
+// implementations written by others.
+//
+// One default of @openid4vc/openid4vp 0.4.6 does not: it sets a request
+// object's aud to the request_uri, where OpenID4VP 1.0 §5.8 asks for
+// https://self-issued.me/v2 when the Verifier did not discover the
+// Wallet's metadata, and seoulid's wallet, which does not identify itself
+// by a request_uri, refuses such a request object (RFC 7519 §4.1.3). The
+// library fixed its default after 0.4.6 (oid4vc-ts pull request 237);
+// oid4vp-verifier.mjs sets aud explicitly.
+//
+// To run the tests, install Node.js (20 or later) and the pinned packages,
+// then run them from the module root:
 //
 //	(cd conformance/interop && npm ci)
 //	go test ./conformance/interop/ -count=1 -v
 //
-// Both tests fail, rather than skip, when node or node_modules is
+// The tests fail, rather than skip, when node or node_modules is
 // missing. package.json pins exact versions (@sd-jwt/sd-jwt-vc 0.20.0,
-// @sd-jwt/crypto-nodejs 0.19.0, @openid4vc/openid4vci and
-// @openid4vc/oauth2 0.4.6) and package-lock.json is committed, so npm ci
-// installs the same libraries every time. Its
+// @sd-jwt/crypto-nodejs 0.19.0, @openid4vc/openid4vci, @openid4vc/oauth2
+// and @openid4vc/openid4vp 0.4.6) and package-lock.json is committed, so
+// npm ci installs the same libraries every time. Its
 // "overrides" pin three transitive packages because the versions asked for
 // are not published in the registry:
 //

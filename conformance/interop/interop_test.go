@@ -219,21 +219,7 @@ func setup(t *testing.T) *env {
 	}
 	dir, err := os.Getwd()
 	require.NoError(t, err)
-	var pkg, installed struct {
-		Version      string            `json:"version"`
-		Dependencies map[string]string `json:"dependencies"`
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "node_modules", "@sd-jwt", "sd-jwt-vc", "package.json"))
-	if err != nil {
-		t.Fatalf("sd-jwt-js is not installed in conformance/interop/node_modules: %s", installHint)
-	}
-	require.NoError(t, json.Unmarshal(b, &installed))
-	b, err = os.ReadFile(filepath.Join(dir, "package.json"))
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(b, &pkg))
-	if want := pkg.Dependencies["@sd-jwt/sd-jwt-vc"]; installed.Version != want {
-		t.Fatalf("node_modules has @sd-jwt/sd-jwt-vc %s, package.json pins %s: run (cd conformance/interop && npm ci)", installed.Version, want)
-	}
+	requireModules(t, dir, "@sd-jwt/sd-jwt-vc")
 
 	// The test runs in conformance/interop; the module root is two up.
 	root := filepath.Join(dir, "..", "..")
