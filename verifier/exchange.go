@@ -173,8 +173,11 @@ type Answer struct {
 	// Declined is the wallet's error response when it declined.
 	Declined *vp.ErrorResponse
 	// Ack is the signed acknowledgement to return to the wallet ("" when
-	// it declined).
+	// it declined or the response was refused).
 	Ack string
+	// Refused is set when the response was refused (Respond also returns
+	// it as its error): the request is spent all the same.
+	Refused *ResponseError
 }
 
 // ResponseError is a response refused: its wire code (§8.5) and why;
@@ -193,7 +196,8 @@ func (e *ResponseError) Unwrap() error { return e.Err }
 // opens it (decrypting under direct_post.jwt), checks the state, verifies
 // every presentation with the Pipeline against the request's client id and
 // nonce, checks the presentations answer the DCQL query (§8.6), and signs
-// an acknowledgement. A request is answered once: a second response, even
+// an acknowledgement. A refusal is a *ResponseError, returned with an
+// Answer naming the request (nil when there is no such request). A request is answered once: a second response, even
 // a refused one after an accepted one, finds no request — the nonce is
 // single-use.
 func (x *Exchange) Respond(ctx context.Context, id string, body []byte) (*Answer, error) {
@@ -212,7 +216,8 @@ func (x *Exchange) Respond(ctx context.Context, id string, body []byte) (*Answer
 	}()
 
 	refuse := func(reason string, err error) (*Answer, error) {
-		return nil, &ResponseError{Code: vp.ErrInvalidRequest, Reason: reason, Err: err}
+		re := &ResponseError{Code: vp.ErrInvalidRequest, Reason: reason, Err: err}
+		return &Answer{Request: p, Refused: re}, re
 	}
 	dp, err := vp.ParseDirectPost(body)
 	if err != nil {
