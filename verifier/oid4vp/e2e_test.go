@@ -34,7 +34,8 @@ const resVCT = "urn:seoulid:vct:residency-status:1"
 
 // city is one ledger (in memory, block by block) with a district office
 // issuing over OpenID4VCI, a welfare portal verifying over OpenID4VP, and
-// a citizen's wallet, all on one clock after the ledger's blocks.
+// (in the test) a citizen's wallet, all on one clock after the ledger's
+// blocks.
 type city struct {
 	mu     sync.Mutex
 	l      *registrytest.Ledger
@@ -42,7 +43,6 @@ type city struct {
 	offers *httptest.Server
 	portal *verifier.Exchange
 	web    *httptest.Server
-	wallet *wallet.Wallet
 }
 
 func (c *city) now() time.Time {
