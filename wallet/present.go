@@ -18,6 +18,7 @@ import (
 	"github.com/seoulid/seoulid/internal/sdjwt"
 	"github.com/seoulid/seoulid/schemas"
 	"github.com/seoulid/seoulid/wallet/oid4vp"
+	"github.com/seoulid/seoulid/wallet/store"
 )
 
 // Presentation is the wallet's OpenID4VP client (wallet/oid4vp.Client).
@@ -81,6 +82,11 @@ type ConsentItem struct {
 	// is presented only when the citizen ticks it (Approval.Include).
 	Optional bool
 	Claims   []ConsentClaim
+	// Always are the claims the credential discloses whatever is asked:
+	// those its issuer did not make selectively disclosable (as_of of a
+	// status credential, say). The consent shows them: the citizen sees
+	// everything that would leave the wallet.
+	Always   []ConsentClaim
 	disclose []sdjwt.Path
 }
 
@@ -98,7 +104,7 @@ type ConsentClaim struct {
 // sensitive.
 func (c *Consent) HasSensitive() bool {
 	for _, it := range c.Items {
-		for _, cl := range it.Claims {
+		for _, cl := range slices.Concat(it.Claims, it.Always) {
 			if cl.Sensitive {
 				return true
 			}
@@ -252,6 +258,11 @@ func (w *Wallet) prepare(ctx context.Context, ro *vp.RequestObject, verifier str
 			for _, path := range cand.Disclose() {
 				item.Claims = append(item.Claims, w.consentClaims(t, c, path)...)
 			}
+			always, err := w.alwaysClaims(t, c, item.Claims)
+			if err != nil {
+				return nil, err
+			}
+			item.Always = always
 			consent.Items = append(consent.Items, item)
 		}
 	}
@@ -288,6 +299,44 @@ func (w *Wallet) consentClaims(t *schemas.Type, c *Credential, path sdjwt.Path) 
 		out = append(out, cc)
 	}
 	return out
+}
+
+// alwaysClaims are the top-level claims a presentation of c discloses with
+// no disclosure chosen, less those already among asked.
+func (w *Wallet) alwaysClaims(t *schemas.Type, c *Credential, asked []ConsentClaim) ([]ConsentClaim, error) {
+	if len(c.Copies) == 0 {
+		return nil, nil
+	}
+	sd, err := sdjwt.Parse(c.Copies[0].SDJWT)
+	if err != nil {
+		return nil, fmt.Errorf("wallet: a stored credential: %w", err)
+	}
+	none, err := sd.Select()
+	if err != nil {
+		return nil, fmt.Errorf("wallet: a stored credential: %w", err)
+	}
+	view, err := none.UnverifiedHolderView()
+	if err != nil {
+		return nil, fmt.Errorf("wallet: a stored credential: %w", err)
+	}
+	shown := map[string]bool{}
+	for _, cl := range asked {
+		if len(cl.Path) > 0 {
+			shown[fmt.Sprint(cl.Path[0])] = true
+		}
+	}
+	var names []string
+	for k := range userClaims(view.Claims) {
+		if !shown[k] {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	var out []ConsentClaim
+	for _, k := range names {
+		out = append(out, w.consentClaims(t, &Credential{Claims: view.Claims}, sdjwt.Path{k})...)
+	}
+	return out, nil
 }
 
 // withinPurpose checks that every credential type and claim path the
@@ -442,7 +491,7 @@ func (w *Wallet) build(ctx context.Context, c *Consent, a Approval) (vp.VPToken,
 			continue
 		}
 		ri := ReceiptItem{Credential: it.Credential.ID, VCT: it.Credential.VCT}
-		for _, cl := range it.Claims {
+		for _, cl := range slices.Concat(it.Claims, it.Always) {
 			if cl.Sensitive {
 				if !a.Sensitive {
 					return nil, nil, nil, fmt.Errorf("%w: %s", ErrSensitiveNotApproved, cl.Path)
@@ -564,6 +613,21 @@ func (w *Wallet) checkAck(ctx context.Context, ack string, c *Consent) error {
 func (w *Wallet) Decline(ctx context.Context, c *Consent) error {
 	w.event(ctx, Event{Kind: "declined", Party: c.Verifier, PartyName: c.VerifierName, Purpose: c.Purpose.ID})
 	return w.presentation.Decline(ctx, &c.Request.AuthorizationRequest, vp.ErrAccessDenied, "the citizen declined")
+}
+
+// Receipt returns one receipt, or ErrNotFound.
+func (w *Wallet) Receipt(ctx context.Context, id string) (*Receipt, error) {
+	b, err := w.rec.Get(ctx, kindReceipt, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: receipt %s", ErrNotFound, id)
+	} else if err != nil {
+		return nil, fmt.Errorf("wallet: %w", err)
+	}
+	var rc Receipt
+	if err := json.Unmarshal(b, &rc); err != nil {
+		return nil, fmt.Errorf("wallet: a receipt does not decode: %w", err)
+	}
+	return &rc, nil
 }
 
 // Receipts returns the receipts of every disclosure, newest first.

@@ -77,11 +77,15 @@ func TestPresent(t *testing.T) {
 			assert.Equal(t, "Resident of Seoul", it.Claims[0].Label[schemas.English])
 			assert.Equal(t, true, it.Claims[0].Value)
 			assert.False(t, consent.HasSensitive())
+			require.Len(t, it.Always, 1, "as_of is not selectively disclosable: the consent shows it")
+			assert.Equal(t, "as_of", it.Always[0].Path.String())
+			assert.Equal(t, "As of", it.Always[0].Label[schemas.English])
 
 			rc, err := c.w.Approve(ctx, consent, wallet.Approval{PIN: []byte(pin)})
 			require.NoError(t, err)
 			assert.True(t, rc.AckVerified, "the verifier's acknowledgement verifies")
-			assert.Equal(t, []wallet.ReceiptItem{{Credential: cred.ID, VCT: resVCT, Claims: []string{"resident_of_seoul"}}}, rc.Disclosed)
+			assert.Equal(t, []wallet.ReceiptItem{{Credential: cred.ID, VCT: resVCT, Claims: []string{"resident_of_seoul", "as_of"}}}, rc.Disclosed,
+				"the receipt names what left the wallet: the approved claim and the one its issuer made always visible")
 
 			res := portal.Result(id)
 			require.NotNil(t, res)
@@ -103,7 +107,7 @@ func TestPresent(t *testing.T) {
 	h, err := c.w.History(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "presented", h[0].Kind)
-	assert.Equal(t, []string{"resident_of_seoul"}, h[0].Claims)
+	assert.Equal(t, []string{"resident_of_seoul", "as_of"}, h[0].Claims)
 }
 
 func keyOf(t *testing.T, claims map[string]any) string {

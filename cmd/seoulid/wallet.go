@@ -7,10 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,6 +28,7 @@ import (
 	"github.com/seoulid/seoulid/wallet/oid4vci"
 	"github.com/seoulid/seoulid/wallet/oid4vp"
 	"github.com/seoulid/seoulid/wallet/store"
+	"github.com/seoulid/seoulid/wallet/web"
 )
 
 // walletFlags are the flags every wallet command shares.
@@ -56,7 +62,7 @@ for. URLs are https; http is accepted for loopback hosts only, so that the
 wallet works against a city running on this machine (seoulid up).`,
 		newWalletInitCmd(a, f), newWalletReceiveCmd(a, f), newWalletListCmd(a, f), newWalletShowCmd(a, f),
 		newWalletPresentCmd(a, f), newWalletHistoryCmd(a, f), newWalletDeleteCmd(a, f),
-		newWalletBackupCmd(a, f), newWalletRestoreCmd(a, f), newWalletChangePINCmd(a, f))
+		newWalletBackupCmd(a, f), newWalletRestoreCmd(a, f), newWalletChangePINCmd(a, f), newWalletServeCmd(a, f))
 	f.register(cmd)
 	return cmd
 }
@@ -510,6 +516,14 @@ func (a *app) printConsent(c *wallet.Consent, lang schemas.Lang) {
 			}
 			t.add("    "+label, string(v)+mark)
 		}
+		for _, cl := range it.Always {
+			label := cl.Label[lang]
+			if label == "" {
+				label = cl.Path.String()
+			}
+			v, _ := json.Marshal(cl.Value)
+			t.add("    "+label, string(v)+"  (always shared: its issuer made it so)")
+		}
 		t.write(a.stdout)
 	}
 }
@@ -735,5 +749,84 @@ func newWalletChangePINCmd(a *app, f *walletFlags) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&newFile, "new-pin-file", "", "read the new PIN from this file")
+	return cmd
+}
+
+func newWalletServeCmd(a *app, f *walletFlags) *cobra.Command {
+	var httpAddr string
+	var idle time.Duration
+	cmd := &cobra.Command{
+		Use:   "serve [--http 127.0.0.1:PORT] [--idle-lock D]",
+		Short: "Serve the wallet's web UI on this machine until interrupted",
+		Long: `Serve the wallet's web UI — the PIN pad, the credential cards, receiving an
+offer, the consent screen, the history — in Korean and English, laid out for
+a phone first. It listens on a loopback address only and refuses requests
+for any other host name (DNS rebinding); every form is CSRF-protected. The
+wallet locks itself after --idle-lock of inactivity.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			lang, err := f.language()
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", httpAddr)
+			if err != nil {
+				return fmt.Errorf("--http: %w", err)
+			}
+			defer ln.Close()
+			if !isLoopback(ln.Addr()) {
+				return usageError{fmt.Errorf("--http %s is not a loopback address: the wallet serves this machine only", httpAddr)}
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			st, err := a.openStore(ctx, f)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			remote, err := node.Dial(f.node)
+			if err != nil {
+				return usageError{fmt.Errorf("--node: %w", err)}
+			}
+			logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			h, err := web.New(web.Config{
+				Unlock: func(ctx context.Context, pin []byte) (*wallet.Wallet, error) {
+					if err := st.Unlock(ctx, pin); err != nil {
+						return nil, err
+					}
+					return wallet.New(st, keystore.New(st), walletLedger{remote}, remote,
+						oid4vci.New(oid4vci.Config{AllowHTTP: true}), oid4vp.New(remote, oid4vp.Config{AllowHTTP: true}),
+						wallet.Config{Now: a.now, Logger: logger.With("module", "wallet")})
+				},
+				Lock:        st.Lock,
+				DefaultLang: lang,
+				IdleTimeout: idle,
+				Now:         a.now,
+				Logger:      logger.With("module", "web"),
+			})
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
+				IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+			served := make(chan error, 1)
+			go func() { served <- srv.Serve(ln) }()
+			logger.Info("wallet running", "url", "http://"+ln.Addr().String(), "node", f.node)
+			var failed error
+			select {
+			case <-ctx.Done():
+			case err := <-served:
+				failed = fmt.Errorf("--http: %w", err)
+			}
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(sctx)
+			logger.Info("stopped")
+			return failed
+		},
+	}
+	cmd.Flags().StringVar(&httpAddr, "http", "127.0.0.1:8780", "loopback address to listen on")
+	cmd.Flags().DurationVar(&idle, "idle-lock", 5*time.Minute, "lock the wallet after this long without a request")
 	return cmd
 }

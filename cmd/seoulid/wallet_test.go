@@ -2,9 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -141,4 +146,54 @@ func TestWalletOffline(t *testing.T) {
 	require.Equal(t, "the PIN is changed\n", out)
 	require.Contains(t, s.fails("wallet list %s", w), "wrong PIN")
 	s.ok("wallet list --data-dir w --pin-file pin2 --node http://127.0.0.1:1")
+}
+
+// TestWalletServe: the web UI serves the unlock page on loopback, refuses
+// another host name, refuses a non-loopback address, and stops cleanly.
+func TestWalletServe(t *testing.T) {
+	t.Chdir(t.TempDir())
+	s := &session{t: t}
+	require.NoError(t, os.WriteFile("pin", []byte(walletPIN), 0o600))
+	s.ok("wallet init --data-dir w --pin-file pin")
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	require.Contains(t, s.fails("wallet serve --data-dir w --node http://127.0.0.1:1 --http %s", busy.Addr()), "--http", "an address in use")
+	_, stderr, code := s.run("wallet serve --data-dir w --node http://127.0.0.1:1 --http 0.0.0.0:0")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "is not a loopback address")
+
+	port := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	exited := make(chan int, 1)
+	go func() {
+		a := &app{stdin: strings.NewReader(""), stdout: logs, stderr: logs, now: time.Now}
+		exited <- a.run(ctx, strings.Fields(fmt.Sprintf("wallet serve --data-dir w --node http://127.0.0.1:1 --http 127.0.0.1:%d --lang en", port)))
+	}()
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	var resp *http.Response
+	require.Eventually(t, func() bool {
+		var err error
+		resp, err = http.Get(base + "/unlock")
+		return err == nil
+	}, 30*time.Second, 50*time.Millisecond, logs.String())
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, string(body), "PIN")
+	require.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+	req, _ := http.NewRequest("GET", base+"/unlock", nil)
+	req.Host = "evil.example"
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, "DNS rebinding")
+	cancel()
+	select {
+	case code := <-exited:
+		require.Equal(t, exitOK, code, logs.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("wallet serve did not stop")
+	}
 }
