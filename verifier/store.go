@@ -30,13 +30,14 @@ type Record struct {
 	Programme        string // the programme's id
 	ProgrammeVersion string
 	Purpose          string // the ledger's purpose id
-	Outcome          string // eligible, not_eligible, undetermined, declined, refused
+	Outcome          string // eligible, not_eligible, undetermined, declined, refused (the stores check it is one of these)
 	// Decision is the decision as JSON: the criteria with their outcomes
 	// and reasons in Korean and English.
 	Decision []byte
 	// Claims are the disclosed claim values per credential query, as JSON;
-	// nil when the programme keeps none (retention P0D keeps the decision
-	// only until it is read, and never the values).
+	// nil when the programme keeps none: under retention P0D the values are
+	// never stored, and the decision alone is kept for the short window in
+	// which the citizen reads it (PurgeAt).
 	Claims    []byte
 	DecidedAt time.Time
 	PurgeAt   time.Time
