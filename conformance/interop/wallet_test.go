@@ -199,7 +199,8 @@ func TestWalletAgainstOWF(t *testing.T) {
 
 		rc, err := w.Approve(ctx, consent, wallet.Approval{PIN: []byte(walletPIN)})
 		require.NoError(t, err, "the JS verifier takes the Go wallet's response")
-		assert.Equal(t, []wallet.ReceiptItem{{Credential: cred.ID, VCT: resVCT, Claims: []string{"resident_of_seoul"}}}, rc.Disclosed)
+		assert.Equal(t, []wallet.ReceiptItem{{Credential: cred.ID, VCT: resVCT, Claims: []string{"resident_of_seoul", "as_of"}}}, rc.Disclosed,
+			"the approved claim, and as_of, which the JS issuer made always visible")
 		assert.Empty(t, rc.Acknowledgement, "the JS verifier sends no seoulid acknowledgement")
 
 		var res verifierResult
