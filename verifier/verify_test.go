@@ -55,7 +55,12 @@ func newWorld(t testing.TB) *world {
 // credential issues a residency credential at the world's now, with its
 // claims changed by edit and the SD-JWT VC changed by tweak.
 func (w *world) credential(t testing.TB, signer *keys.PrivateKey, idx int, tweak func(*sdjwtvc.Credential)) *sdjwt.SDJWT {
-	ty, err := schemas.Default().Lookup(resVCT)
+	return w.credentialOf(t, signer, resVCT, idx, tweak)
+}
+
+// credentialOf issues a credential of the type's example claims.
+func (w *world) credentialOf(t testing.TB, signer *keys.PrivateKey, vct string, idx int, tweak func(*sdjwtvc.Credential)) *sdjwt.SDJWT {
+	ty, err := schemas.Default().Lookup(vct)
 	require.NoError(t, err)
 	c, err := ty.Credential(registrytest.DIDOf(signer), w.now.Add(-time.Minute), ty.Example())
 	require.NoError(t, err)
