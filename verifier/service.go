@@ -55,14 +55,14 @@ type Status struct {
 	// State is "pending" until the wallet answers, then "decided",
 	// "declined" (the citizen said no) or "refused" (the response failed a
 	// check; Reason says which).
-	State    string
-	Reason   string
+	State  string
+	Reason string
 	// Parameters are the programme's parameters for this request (the
 	// facility at whose entrance it is made, say).
 	Parameters map[string]string
-	Decision *programmes.Decision
-	Created  time.Time
-	Expires  time.Time
+	Decision   *programmes.Decision
+	Created    time.Time
+	Expires    time.Time
 }
 
 // NewService makes a Service over an exchange, the programmes and a store.
