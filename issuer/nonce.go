@@ -38,7 +38,7 @@ type nonceMinter struct {
 	key []byte
 }
 
-// macKey returns the nonce key, fetching (or creating) it in the store on
+// nonceKey returns the nonce key, fetching (or creating) it in the store on
 // first use.
 func (is *Issuer) nonceKey(ctx context.Context) ([]byte, error) {
 	m := &is.nonces

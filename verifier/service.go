@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -171,7 +172,18 @@ func (s *Service) OnAnswer(ctx context.Context, a *Answer) (string, error) {
 		rec.PurgeAt = now.Add(ReadWindow)
 	}
 	var err2 error
-	if rec.Decision, err2 = json.Marshal(map[string]any{"state": next.State, "reason": next.Reason, "decision": next.Decision}); err2 != nil {
+	// The record keeps the decision without the criteria's Detail, which
+	// may quote claim values (programmes.CriterionResult.Detail).
+	var kept *programmes.Decision
+	if next.Decision != nil {
+		d := *next.Decision
+		d.Criteria = slices.Clone(d.Criteria)
+		for i := range d.Criteria {
+			d.Criteria[i].Detail = ""
+		}
+		kept = &d
+	}
+	if rec.Decision, err2 = json.Marshal(map[string]any{"state": next.State, "reason": next.Reason, "decision": kept}); err2 != nil {
 		return "", err2
 	}
 	if err := s.store.PutRecord(ctx, rec); err != nil {
@@ -230,7 +242,11 @@ func (s *Service) Status(ctx context.Context, id string, wait time.Duration) (*S
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := *s.requests[id]
+	st = s.requests[id]
+	if st == nil {
+		return nil, ErrUnknownRequest // expired while waiting
+	}
+	out := *st
 	return &out, nil
 }
 
