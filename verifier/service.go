@@ -55,7 +55,8 @@ type Status struct {
 	Programme string
 	// State is "pending" until the wallet answers, then "decided",
 	// "declined" (the citizen said no) or "refused" (the response failed a
-	// check; Reason says which).
+	// check; Reason says which); "expired" when it was not answered in
+	// time.
 	State  string
 	Reason string
 	// Parameters are the programme's parameters for this request (the
@@ -100,9 +101,16 @@ func (s *Service) Start(ctx context.Context, programme string, params map[string
 	if err != nil {
 		return nil, err
 	}
+	declared := map[string]bool{}
 	for _, want := range p.Parameters() {
+		declared[want.Name] = true
 		if params[want.Name] == "" {
-			return nil, fmt.Errorf("verifier: %s needs the parameter %s", p.ID(), want.Name)
+			return nil, fmt.Errorf("%w: %s needs the parameter %s", ErrParameter, p.ID(), want.Name)
+		}
+	}
+	for name := range params {
+		if !declared[name] {
+			return nil, fmt.Errorf("%w: %s has no parameter %s", ErrParameter, p.ID(), name)
 		}
 	}
 	pending, err := s.x.NewRequest(p.Purpose().ID, p.Query(), s.cfg.Mode)
@@ -214,6 +222,10 @@ func retention(iso string, t time.Time) (time.Time, error) {
 	return v.Expiry(t), nil
 }
 
+// ErrParameter: a programme's parameter is missing, or one it does not
+// declare was given.
+var ErrParameter = errors.New("verifier: programme parameter")
+
 // Status returns where a request is, waiting up to wait for a decision
 // while it is pending (a long poll); ErrUnknownRequest when the service
 // made no such request (or forgot it after it expired undecided).
@@ -224,10 +236,17 @@ func (s *Service) Status(ctx context.Context, id string, wait time.Duration) (*S
 		s.mu.Unlock()
 		return nil, ErrUnknownRequest
 	}
+	now := s.cfg.Now()
+	if st.State == "pending" && !now.Before(st.Expires) {
+		st.State = "expired"
+	}
 	if st.State != "pending" || wait <= 0 {
 		out := *st
 		s.mu.Unlock()
 		return &out, nil
+	}
+	if left := st.Expires.Sub(now); wait > left {
+		wait = left // no answer can come after the expiry
 	}
 	ch := make(chan struct{})
 	s.waiters[id] = append(s.waiters[id], ch)
@@ -244,7 +263,10 @@ func (s *Service) Status(ctx context.Context, id string, wait time.Duration) (*S
 	defer s.mu.Unlock()
 	st = s.requests[id]
 	if st == nil {
-		return nil, ErrUnknownRequest // expired while waiting
+		return nil, ErrUnknownRequest // forgotten while waiting
+	}
+	if st.State == "pending" && !s.cfg.Now().Before(st.Expires) {
+		st.State = "expired"
 	}
 	out := *st
 	return &out, nil
@@ -257,7 +279,7 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 	n, err := s.store.Purge(ctx, now)
 	s.mu.Lock()
 	for id, st := range s.requests {
-		if (st.State == "pending" && !now.Before(st.Expires)) || (st.State != "pending" && now.Sub(st.Created) > ReadWindow) {
+		if now.Sub(st.Created) > ReadWindow {
 			delete(s.requests, id)
 		}
 	}

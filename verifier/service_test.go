@@ -49,7 +49,10 @@ func TestService(t *testing.T) {
 	require.NoError(t, err)
 
 	_, err = svc.Start(ctx, "citizen-card-facility-entry", nil)
+	assert.ErrorIs(t, err, verifier.ErrParameter)
 	assert.ErrorContains(t, err, "needs the parameter facility_id")
+	_, err = svc.Start(ctx, "citizen-card-facility-entry", map[string]string{"facility_id": "X", "colour": "blue"})
+	assert.ErrorIs(t, err, verifier.ErrParameter, "a parameter the programme does not declare")
 	_, err = svc.Start(ctx, "no-such-programme", nil)
 	assert.Error(t, err)
 

@@ -294,9 +294,16 @@ func isLoopback(addr net.Addr) bool {
 // generated (Ed25519, for a new DID) when it does not exist. It returns
 // the key named by its DID URL, the DID and the file.
 func (a *app) issuerKey(dir, keyFlag string) (*keys.PrivateKey, string, string, error) {
+	return a.serviceKey(dir, keyFlag, issuerKeyFile, "issuer")
+}
+
+// serviceKey loads a service's signing key: --key, or DIR/name,
+// generated (Ed25519, for a new DID) when it does not exist; role names
+// the service in messages.
+func (a *app) serviceKey(dir, keyFlag, name, role string) (*keys.PrivateKey, string, string, error) {
 	file, flag := keyFlag, "--key"
 	if file == "" {
-		file, flag = filepath.Join(dir, issuerKeyFile), "issuer key"
+		file, flag = filepath.Join(dir, name), role+" key"
 		if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
 			k, err := keys.Generate(keys.EdDSA)
 			if err != nil {
@@ -309,9 +316,9 @@ func (a *app) issuerKey(dir, keyFlag string) (*keys.PrivateKey, string, string, 
 				return nil, "", "", err
 			}
 			if err := writeSecretFile(file, append(b, '\n'), false); err != nil {
-				return nil, "", "", fmt.Errorf("writing the issuer's key: %w", err)
+				return nil, "", "", fmt.Errorf("writing the %s's key: %w", role, err)
 			}
-			fmt.Fprintf(a.stdout, "generated the issuer's signing key %s for %s\n", file, d)
+			fmt.Fprintf(a.stdout, "generated the %s's signing key %s for %s\n", role, file, d)
 		}
 	}
 	if info, err := os.Stat(file); err == nil && info.Mode().Perm()&0o077 != 0 {

@@ -321,6 +321,12 @@ func TestIssuerAgainstNode(t *testing.T) {
 	// to a verifier the council registered for that purpose.
 	walletSteps(t, s, office)
 
+	// The library's verifier, from the command line: its first start makes
+	// its key and says how its DID gets on the ledger, the next says which
+	// purposes the council must register, then it serves; a request for
+	// the facility-entry programme is answered by the wallet, and decided.
+	verifierSteps(t, s)
+
 	// The issuer stops cleanly, as on SIGINT.
 	stopIssuer()
 	select {

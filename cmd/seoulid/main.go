@@ -93,7 +93,7 @@ exit with status 1 (2 for a mistake in the command line itself).`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newVersionCmd(a), newKeysCmd(a), newSDJWTCmd(a), newSchemasCmd(a))
 	root.AddCommand(newNodeCmd(a), newRegistryCmd(a))
-	root.AddCommand(newIssuerCmd(a), newBenchCmd(a), newWalletCmd(a))
+	root.AddCommand(newIssuerCmd(a), newBenchCmd(a), newWalletCmd(a), newVerifierCmd(a))
 	return root
 }
 

@@ -197,3 +197,71 @@ func TestWalletServe(t *testing.T) {
 		t.Fatal("wallet serve did not stop")
 	}
 }
+
+// verifierSteps runs seoulid verifier against the node of
+// TestIssuerAgainstNode, with the wallet of walletSteps answering.
+func verifierSteps(t *testing.T, s *session) {
+	port := freePort(t)
+	serve := fmt.Sprintf("verifier serve --agency 서울도서관 --agency-en Seoul-Library --data-dir ver --node %s --http 127.0.0.1:%d", s.node, port)
+	stdout, stderr, code := s.run("%s", serve)
+	require.Equal(t, exitFail, code, stderr)
+	require.Regexp(t, `^generated the verifier's signing key ver/verifier.jwk for did:seoul:[a-z2-7]{32}\n$`, stdout)
+	require.Contains(t, stderr, "is not on the ledger: an agency must create it with: seoulid registry did create --key AGENCY.jwk --new-key ver/verifier.jwk")
+	d := s.ok("registry did create --key net/agencies/seoul.jwk --new-key ver/verifier.jwk")["did"].(string)
+	msg := s.fails("%s", serve)
+	require.Contains(t, msg, "the ledger does not register "+d+" for its programmes' purposes: the council registers them with: seoulid registry trust register-verifier --key MEMBER.jwk… --did "+d+" --purposes ver/purposes.json")
+	s.ok("registry trust register-verifier --key net/agencies/seoul.jwk --key net/agencies/mois.jwk --key net/agencies/moel.jwk --did %s --purposes ver/purposes.json", d)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &syncBuffer{}
+	exited := make(chan int, 1)
+	go func() {
+		a := &app{stdin: strings.NewReader(""), stdout: logs, stderr: logs, now: time.Now}
+		exited <- a.run(ctx, strings.Fields(serve))
+	}()
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(base + "/api/programmes")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, time.Minute, 50*time.Millisecond, logs.String())
+
+	out, _, code := s.run("verifier programmes --lang en")
+	require.Equal(t, exitOK, code)
+	require.Contains(t, out, "citizen-card-facility-entry")
+	req := s.ok("verifier request citizen-card-facility-entry --verifier %s --param facility_id=SEOUL-LIB-0001 --json", base)
+	id, uri := req["id"].(string), req["uri"].(string)
+	require.True(t, strings.HasPrefix(uri, "openid4vp://?"), uri)
+	pending := s.ok("verifier decision %s --verifier %s --json", id, base)
+	require.Equal(t, "pending", pending["state"])
+
+	out, _, code = s.run("wallet present %s --yes --data-dir w --pin-file pin --node %s --lang en", uri, s.node)
+	require.Equal(t, exitOK, code, out)
+	require.Contains(t, out, "(acknowledged and signed by the verifier)")
+	decided := s.ok("verifier decision %s --verifier %s --wait 10s --json", id, base)
+	require.Equal(t, "decided", decided["state"], logs.String())
+	// The card of walletSteps holds no facility membership: a resident,
+	// but not a member of this library — and the decision says so.
+	require.Equal(t, "not_eligible", get(t, decided, "decision", "outcome"))
+	outcomes := map[string]any{}
+	for i := range get(t, decided, "decision", "criteria").([]any) {
+		outcomes[get(t, decided, "decision", "criteria", i, "id").(string)] = get(t, decided, "decision", "criteria", i, "outcome")
+	}
+	require.Equal(t, map[string]any{"seoul_resident": "passed", "member": "failed"}, outcomes)
+	table, _, code := s.run("verifier decision %s --verifier %s --lang en", id, base)
+	require.Equal(t, exitOK, code)
+	require.Contains(t, table, "outcome: not_eligible")
+	require.Contains(t, s.fails("verifier request no-such-programme --verifier %s", base), "unknown_programme")
+
+	cancel()
+	select {
+	case code := <-exited:
+		require.Equal(t, exitOK, code, logs.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the verifier did not stop: %s", logs.String())
+	}
+}
