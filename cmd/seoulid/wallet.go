@@ -154,6 +154,21 @@ func (a *app) unlock(ctx context.Context, f *walletFlags) (*store.Store, error) 
 	return st, nil
 }
 
+// withWallet checks --lang, unlocks the wallet, runs fn with it, and
+// closes it.
+func (a *app) withWallet(ctx context.Context, f *walletFlags, fn func(w *wallet.Wallet, lang schemas.Lang) error) error {
+	lang, err := f.language()
+	if err != nil {
+		return err
+	}
+	w, st, err := a.openWallet(ctx, f)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(w, lang)
+}
+
 // openWallet unlocks the store and makes the wallet with the ledger of
 // --node. The PIN is read once; pin returns it for approvals.
 func (a *app) openWallet(ctx context.Context, f *walletFlags) (*wallet.Wallet, *store.Store, error) {
@@ -242,42 +257,35 @@ authorisation on the ledger for the type, the claims against the catalogue —
 and keeps the credential, or refuses it and says why.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			lang, err := f.language()
-			if err != nil {
-				return err
-			}
-			w, st, err := a.openWallet(cmd.Context(), f)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			offer, err := w.Preview(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			code := []byte(txCode)
-			if txCodeFile != "" {
-				if code, err = a.readSecret(txCodeFile, "--tx-code-file", "transaction code: "); err != nil {
+			return a.withWallet(cmd.Context(), f, func(w *wallet.Wallet, lang schemas.Lang) error {
+				offer, err := w.Preview(cmd.Context(), args[0])
+				if err != nil {
 					return err
 				}
-			} else if txCode == "" && offer.TxCode != nil {
-				prompt := "transaction code: "
-				if offer.TxCode.Description != "" {
-					prompt = offer.TxCode.Description + ": "
+				code := []byte(txCode)
+				if txCodeFile != "" {
+					if code, err = a.readSecret(txCodeFile, "--tx-code-file", "transaction code: "); err != nil {
+						return err
+					}
+				} else if txCode == "" && offer.TxCode != nil {
+					prompt := "transaction code: "
+					if offer.TxCode.Description != "" {
+						prompt = offer.TxCode.Description + ": "
+					}
+					if code, err = a.readSecret("", "--tx-code", prompt); err != nil {
+						return err
+					}
 				}
-				if code, err = a.readSecret("", "--tx-code", prompt); err != nil {
+				c, err := w.ReceiveOffer(cmd.Context(), offer, configID, string(code))
+				if err != nil {
 					return err
 				}
-			}
-			c, err := w.ReceiveOffer(cmd.Context(), offer, configID, string(code))
-			if err != nil {
-				return err
-			}
-			if f.asJSON {
-				return a.writeJSON(credentialJSON(w, c))
-			}
-			fmt.Fprintf(a.stdout, "received %s from %s: %s (%d copies)\n", typeName(w, c, lang), issuerName(c, lang), c.ID, len(c.Copies))
-			return nil
+				if f.asJSON {
+					return a.writeJSON(credentialJSON(w, c))
+				}
+				fmt.Fprintf(a.stdout, "received %s from %s: %s (%d copies)\n", typeName(w, c, lang), issuerName(c, lang), c.ID, len(c.Copies))
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&txCode, "tx-code", "", "the transaction code")
@@ -326,40 +334,33 @@ func newWalletListCmd(a *app, f *walletFlags) *cobra.Command {
 		Short: "List the credentials in the wallet",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			lang, err := f.language()
-			if err != nil {
-				return err
-			}
-			w, st, err := a.openWallet(cmd.Context(), f)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			creds, err := w.Credentials(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if f.asJSON {
-				out := []any{}
+			return a.withWallet(cmd.Context(), f, func(w *wallet.Wallet, lang schemas.Lang) error {
+				creds, err := w.Credentials(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if f.asJSON {
+					out := []any{}
+					for _, c := range creds {
+						out = append(out, credentialJSON(w, c))
+					}
+					return a.writeJSON(map[string]any{"credentials": out})
+				}
+				if len(creds) == 0 {
+					fmt.Fprintln(a.stdout, "the wallet holds no credential")
+					return nil
+				}
+				t := &table{}
+				t.add("ID", "CREDENTIAL", "ISSUER", "RECEIVED", "EXPIRES")
 				for _, c := range creds {
-					out = append(out, credentialJSON(w, c))
+					exp := "-"
+					if !c.Expiry.IsZero() {
+						exp = c.Expiry.Format("2006-01-02")
+					}
+					t.add(c.ID, typeName(w, c, lang), issuerName(c, lang), c.ReceivedAt.Format("2006-01-02 15:04"), exp)
 				}
-				return a.writeJSON(map[string]any{"credentials": out})
-			}
-			if len(creds) == 0 {
-				fmt.Fprintln(a.stdout, "the wallet holds no credential")
-				return nil
-			}
-			t := &table{}
-			t.add("ID", "CREDENTIAL", "ISSUER", "RECEIVED", "EXPIRES")
-			for _, c := range creds {
-				exp := "-"
-				if !c.Expiry.IsZero() {
-					exp = c.Expiry.Format("2006-01-02")
-				}
-				t.add(c.ID, typeName(w, c, lang), issuerName(c, lang), c.ReceivedAt.Format("2006-01-02 15:04"), exp)
-			}
-			return t.write(a.stdout)
+				return t.write(a.stdout)
+			})
 		},
 	}
 }
@@ -370,41 +371,34 @@ func newWalletShowCmd(a *app, f *walletFlags) *cobra.Command {
 		Short: "Show a credential and its claims",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			lang, err := f.language()
-			if err != nil {
-				return err
-			}
-			w, st, err := a.openWallet(cmd.Context(), f)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			c, err := w.Credential(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if f.asJSON {
-				return a.writeJSON(credentialJSON(w, c))
-			}
-			fmt.Fprintf(a.stdout, "%s — %s\n", typeName(w, c, lang), issuerName(c, lang))
-			t := &table{}
-			ty := w.Type(c)
-			names := make([]string, 0, len(c.Claims))
-			for k := range c.Claims {
-				names = append(names, k)
-			}
-			sort.Strings(names)
-			for _, k := range names {
-				label := k
-				if ty != nil {
-					if cl := ty.Claim([]any{k}); cl != nil {
-						label = cl.Label.In(lang)
-					}
+			return a.withWallet(cmd.Context(), f, func(w *wallet.Wallet, lang schemas.Lang) error {
+				c, err := w.Credential(cmd.Context(), args[0])
+				if err != nil {
+					return err
 				}
-				v, _ := json.Marshal(c.Claims[k])
-				t.add("  "+label, string(v))
-			}
-			return t.write(a.stdout)
+				if f.asJSON {
+					return a.writeJSON(credentialJSON(w, c))
+				}
+				fmt.Fprintf(a.stdout, "%s — %s\n", typeName(w, c, lang), issuerName(c, lang))
+				t := &table{}
+				ty := w.Type(c)
+				names := make([]string, 0, len(c.Claims))
+				for k := range c.Claims {
+					names = append(names, k)
+				}
+				sort.Strings(names)
+				for _, k := range names {
+					label := k
+					if ty != nil {
+						if cl := ty.Claim([]any{k}); cl != nil {
+							label = cl.Label.In(lang)
+						}
+					}
+					v, _ := json.Marshal(c.Claims[k])
+					t.add("  "+label, string(v))
+				}
+				return t.write(a.stdout)
+			})
 		},
 	}
 }
@@ -427,59 +421,52 @@ with --sensitive. Approving asks for the PIN again. The wallet keeps a
 receipt (seoulid wallet history).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			lang, err := f.language()
-			if err != nil {
-				return err
-			}
-			w, st, err := a.openWallet(cmd.Context(), f)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			c, err := w.Ask(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if !f.asJSON {
-				a.printConsent(c, lang)
-			}
-			if decline {
-				return w.Decline(cmd.Context(), c)
-			}
-			if !yes {
-				ok, err := a.confirm("share this? [y/N] ")
+			return a.withWallet(cmd.Context(), f, func(w *wallet.Wallet, lang schemas.Lang) error {
+				c, err := w.Ask(cmd.Context(), args[0])
 				if err != nil {
 					return err
 				}
-				if !ok {
-					if err := w.Decline(cmd.Context(), c); err != nil {
+				if !f.asJSON {
+					a.printConsent(c, lang)
+				}
+				if decline {
+					return w.Decline(cmd.Context(), c)
+				}
+				if !yes {
+					ok, err := a.confirm("share this? [y/N] ")
+					if err != nil {
 						return err
 					}
-					fmt.Fprintln(a.stdout, "declined; the verifier was told")
-					return nil
+					if !ok {
+						if err := w.Decline(cmd.Context(), c); err != nil {
+							return err
+						}
+						fmt.Fprintln(a.stdout, "declined; the verifier was told")
+						return nil
+					}
 				}
-			}
-			pin, err := a.readSecret(f.pinFile, "--pin-file", "PIN to approve: ")
-			if err != nil {
-				return err
-			}
-			inc := map[string]bool{}
-			for _, q := range include {
-				inc[q] = true
-			}
-			rc, err := w.Approve(cmd.Context(), c, wallet.Approval{PIN: pin, Include: inc, Sensitive: sensitive})
-			if err != nil {
-				return err
-			}
-			if f.asJSON {
-				return a.writeJSON(rc)
-			}
-			fmt.Fprintf(a.stdout, "shared; receipt %s", rc.ID)
-			if rc.AckVerified {
-				fmt.Fprint(a.stdout, " (acknowledged and signed by the verifier)")
-			}
-			fmt.Fprintln(a.stdout)
-			return nil
+				pin, err := a.readSecret(f.pinFile, "--pin-file", "PIN to approve: ")
+				if err != nil {
+					return err
+				}
+				inc := map[string]bool{}
+				for _, q := range include {
+					inc[q] = true
+				}
+				rc, err := w.Approve(cmd.Context(), c, wallet.Approval{PIN: pin, Include: inc, Sensitive: sensitive})
+				if err != nil {
+					return err
+				}
+				if f.asJSON {
+					return a.writeJSON(rc)
+				}
+				fmt.Fprintf(a.stdout, "shared; receipt %s", rc.ID)
+				if rc.AckVerified {
+					fmt.Fprint(a.stdout, " (acknowledged and signed by the verifier)")
+				}
+				fmt.Fprintln(a.stdout)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringSliceVar(&include, "include", nil, "share the optional credential of this query id too")
@@ -549,43 +536,36 @@ func newWalletHistoryCmd(a *app, f *walletFlags) *cobra.Command {
 		Short: "What the wallet received, shared, refused and deleted, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			lang, err := f.language()
-			if err != nil {
-				return err
-			}
-			w, st, err := a.openWallet(cmd.Context(), f)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			events, err := w.History(cmd.Context())
-			if err != nil {
-				return err
-			}
-			receipts, err := w.Receipts(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if f.asJSON {
-				return a.writeJSON(map[string]any{"events": events, "receipts": receipts})
-			}
-			t := &table{}
-			t.add("TIME", "WHAT", "WHO", "DETAIL")
-			for _, e := range events {
-				who := e.PartyName[string(lang)]
-				if who == "" {
-					who = e.Party
+			return a.withWallet(cmd.Context(), f, func(w *wallet.Wallet, lang schemas.Lang) error {
+				events, err := w.History(cmd.Context())
+				if err != nil {
+					return err
 				}
-				detail := e.VCT
-				switch e.Kind {
-				case "presented":
-					detail = e.Purpose + ": " + strings.Join(e.Claims, ", ")
-				case "refused", "declined":
-					detail = strings.TrimSpace(e.Purpose + " " + e.Reason)
+				receipts, err := w.Receipts(cmd.Context())
+				if err != nil {
+					return err
 				}
-				t.add(e.Time.Local().Format("2006-01-02 15:04:05"), e.Kind, who, detail)
-			}
-			return t.write(a.stdout)
+				if f.asJSON {
+					return a.writeJSON(map[string]any{"events": events, "receipts": receipts})
+				}
+				t := &table{}
+				t.add("TIME", "WHAT", "WHO", "DETAIL")
+				for _, e := range events {
+					who := e.PartyName[string(lang)]
+					if who == "" {
+						who = e.Party
+					}
+					detail := e.VCT
+					switch e.Kind {
+					case "presented":
+						detail = e.Purpose + ": " + strings.Join(e.Claims, ", ")
+					case "refused", "declined":
+						detail = strings.TrimSpace(e.Purpose + " " + e.Reason)
+					}
+					t.add(e.Time.Local().Format("2006-01-02 15:04:05"), e.Kind, who, detail)
+				}
+				return t.write(a.stdout)
+			})
 		},
 	}
 }
