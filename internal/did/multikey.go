@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sync"
+	"sync/atomic"
 
 	"github.com/seoulid/seoulid/internal/keys"
 )
@@ -124,6 +126,40 @@ var (
 //     when d·y⁴ + 2y² - 1 = 0; the points of order 1, 2 and 4 have y = 1,
 //     y = -1 and y = 0.
 func checkEd25519Point(pub []byte) error {
+	if len(pub) != ed25519.PublicKeySize {
+		return fmt.Errorf("Ed25519 public key is %d bytes, not %d", len(pub), ed25519.PublicKeySize)
+	}
+	k := [ed25519.PublicKeySize]byte(pub)
+	if v, ok := pointChecks.Load(k); ok {
+		err, _ := v.(error)
+		return err
+	}
+	err := checkEd25519PointUncached(pub)
+	if pointCount.Load() < maxPointChecks {
+		pointCount.Add(1)
+		var v any = true
+		if err != nil {
+			v = err
+		}
+		pointChecks.Store(k, v)
+	}
+	return err
+}
+
+// pointChecks remembers the outcome of checkEd25519Point for up to
+// maxPointChecks keys: a verifier checks the same few issuer keys on every
+// presentation (each time it reads a DID document), and the check — a
+// square root mod p with math/big — costs as much as verifying a
+// signature. The bound keeps hostile input (did:key after did:key) from
+// growing it; past it, keys are checked every time.
+var (
+	pointChecks sync.Map // [32]byte → true or the error
+	pointCount  atomic.Int32
+)
+
+const maxPointChecks = 4096
+
+func checkEd25519PointUncached(pub []byte) error {
 	if len(pub) != ed25519.PublicKeySize {
 		return fmt.Errorf("Ed25519 public key is %d bytes, not %d", len(pub), ed25519.PublicKeySize)
 	}
