@@ -39,6 +39,10 @@ type ExchangeConfig struct {
 	// RequestTTL is how long a request may be answered; 0 means five
 	// minutes.
 	RequestTTL time.Duration
+	// MaxPending bounds the requests waiting for an answer: anyone can
+	// start one on a public portal, and each is kept until it expires.
+	// 0 means 100,000 (a few tens of MB).
+	MaxPending int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -80,6 +84,9 @@ func NewExchange(s Signer, p *Pipeline, cfg ExchangeConfig) (*Exchange, error) {
 	}
 	if cfg.RequestTTL == 0 {
 		cfg.RequestTTL = 5 * time.Minute
+	}
+	if cfg.MaxPending == 0 {
+		cfg.MaxPending = 100_000
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -124,9 +131,14 @@ func (x *Exchange) NewRequest(purpose string, query *dcql.Query, mode string) (*
 	}
 	p := &Pending{ID: id, Purpose: purpose, Request: req, Expires: req.ExpiresAt}
 	x.mu.Lock()
-	x.forgetExpired(now)
+	defer x.mu.Unlock()
+	if len(x.pending) >= x.cfg.MaxPending {
+		x.forgetExpired(now)
+		if len(x.pending) >= x.cfg.MaxPending {
+			return nil, fmt.Errorf("%w: %d requests are waiting for an answer", ErrBusy, len(x.pending))
+		}
+	}
 	x.pending[id] = p
-	x.mu.Unlock()
 	return p, nil
 }
 
@@ -146,6 +158,9 @@ func (x *Exchange) forgetExpired(now time.Time) {
 		}
 	}
 }
+
+// ErrBusy: too many requests are waiting for an answer; try later.
+var ErrBusy = errors.New("verifier: too many pending requests")
 
 // ErrUnknownRequest: no pending request has this id (never made,
 // answered, or expired).

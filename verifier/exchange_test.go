@@ -120,6 +120,21 @@ func TestExchange(t *testing.T) {
 		var re *verifier.ResponseError
 		require.True(t, errors.As(err, &re), "%v", err)
 	})
+	t.Run("too many pending", func(t *testing.T) {
+		small, err := verifier.NewExchange(portalKey, w.p, verifier.ExchangeConfig{DID: portal, ResponseURL: "https://portal.example/response",
+			MaxPending: 2, Now: func() time.Time { return w.now }})
+		require.NoError(t, err)
+		for range 2 {
+			_, err := small.NewRequest("residency-check", q, vp.ResponseModeDirectPost)
+			require.NoError(t, err)
+		}
+		_, err = small.NewRequest("residency-check", q, vp.ResponseModeDirectPost)
+		assert.ErrorIs(t, err, verifier.ErrBusy)
+		w.now = w.now.Add(10 * time.Minute) // the two expire: room again
+		_, err = small.NewRequest("residency-check", q, vp.ResponseModeDirectPost)
+		assert.NoError(t, err)
+		w.now = w.now.Add(-10 * time.Minute)
+	})
 	t.Run("expired", func(t *testing.T) {
 		p, err := x.NewRequest("residency-check", q, vp.ResponseModeDirectPost)
 		require.NoError(t, err)

@@ -151,6 +151,10 @@ func (h *Handler) apiStart(w http.ResponseWriter, r *http.Request) {
 	if errors.As(err, &se) {
 		h.apiError(w, http.StatusBadRequest, se.code, se.desc)
 		return
+	} else if errors.Is(err, verifier.ErrBusy) {
+		w.Header().Set("Retry-After", "60")
+		h.apiError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "too many requests are waiting for an answer; try again in a minute")
+		return
 	} else if err != nil {
 		h.log.Error("starting a request", "programme", programme, "err", err)
 		h.apiError(w, http.StatusInternalServerError, codeServerError, "the request could not be made")
