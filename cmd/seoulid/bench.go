@@ -35,7 +35,7 @@ import (
 )
 
 func newBenchCmd(a *app) *cobra.Command {
-	return group("bench", "Measure the city's services under load", "", newBenchIssueCmd(a))
+	return group("bench", "Measure the city's services under load", "", newBenchIssueCmd(a), newBenchVerifyCmd(a))
 }
 
 // benchFlags are the settings of bench issue.

@@ -265,3 +265,21 @@ func verifierSteps(t *testing.T, s *session) {
 		t.Fatalf("the verifier did not stop: %s", logs.String())
 	}
 }
+
+// TestBenchVerify: the verifier's load generator runs whole exchanges and
+// reports their rate; every one is decided eligible, and nothing is left.
+func TestBenchVerify(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a verifier")
+	}
+	t.Setenv("TMPDIR", t.TempDir())
+	s := &session{t: t}
+	out := s.ok("bench verify --concurrency 4 --requests 40 --json")
+	require.Equal(t, float64(40), out["requests"])
+	require.Equal(t, float64(0), out["failed"])
+	require.Positive(t, out["decisions_per_second"])
+	require.GreaterOrEqual(t, get(t, out, "flow_ms", "p99"), get(t, out, "flow_ms", "p50"))
+	entries, err := os.ReadDir(os.Getenv("TMPDIR"))
+	require.NoError(t, err)
+	require.Empty(t, entries, "the bench leaves nothing behind")
+}

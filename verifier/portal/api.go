@@ -15,8 +15,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	qrcode "github.com/skip2/go-qrcode"
-
 	"github.com/seoulid/seoulid/internal/jsonx"
 	"github.com/seoulid/seoulid/verifier"
 )
@@ -42,8 +40,8 @@ type startError struct {
 
 func (e *startError) Error() string { return e.desc }
 
-// start checks the programme and its parameters, starts a request, draws
-// its QR code and keeps both for the request page. Errors are
+// start checks the programme and its parameters, starts a request, and
+// keeps its URI for the request page (the QR code is drawn when asked for). Errors are
 // *startError, or the service's.
 func (h *Handler) start(ctx context.Context, programme string, params map[string]string) (*verifier.Started, *started, error) {
 	pv := h.byID[programme]
@@ -74,12 +72,7 @@ func (h *Handler) start(ctx context.Context, programme string, params map[string
 	if err != nil {
 		return nil, nil, err
 	}
-	png, err := qrcode.Encode(s.URI, qrcode.Medium, qrSize)
-	if err != nil {
-		// The request exists; the page shows the link without the image.
-		h.log.Warn("drawing a request's QR code", "request", s.ID, "err", err)
-	}
-	st := &started{uri: s.URI, qr: png, expires: s.Expires}
+	st := &started{uri: s.URI, expires: s.Expires}
 	h.remember(s.ID, st)
 	return s, st, nil
 }
@@ -119,7 +112,8 @@ type created struct {
 	ID string `json:"id"`
 	// URI is what the wallet opens (openid4vp://…).
 	URI string `json:"uri"`
-	// QR is a PNG of URI as a data: URL; absent if it could not be drawn.
+	// QR is a PNG of URI as a data: URL; absent if it could not be drawn,
+	// or when the request asked ?qr=false.
 	QR      string    `json:"qr,omitempty"`
 	Expires time.Time `json:"expires"`
 }
@@ -161,8 +155,12 @@ func (h *Handler) apiStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := created{ID: s.ID, URI: s.URI, Expires: s.Expires}
-	if st.qr != nil {
-		out.QR = "data:image/png;base64," + base64.StdEncoding.EncodeToString(st.qr)
+	// ?qr=false leaves the QR code out: a client that shows the link
+	// itself, or a load generator, does not pay for drawing it.
+	if r.URL.Query().Get("qr") != "false" {
+		if png := st.png(h.log); png != nil {
+			out.QR = "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)
+		}
 	}
 	w.Header().Set("Location", "/api/requests/"+s.ID)
 	h.json(w, http.StatusCreated, out)

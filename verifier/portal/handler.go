@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	qrcode "github.com/skip2/go-qrcode"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -98,11 +99,26 @@ type Handler struct {
 }
 
 // started is a request this handler made, with what the request page
-// shows: the URI the wallet opens and its QR code.
+// shows: the URI the wallet opens and its QR code, drawn when first asked
+// for (drawing a PNG costs more than the whole OpenID4VP exchange).
 type started struct {
 	uri     string
-	qr      []byte // PNG
 	expires time.Time
+
+	qrOnce sync.Once
+	qr     []byte // PNG; nil when it could not be drawn
+}
+
+// png returns the QR code of the request's URI.
+func (s *started) png(log *slog.Logger) []byte {
+	s.qrOnce.Do(func() {
+		var err error
+		if s.qr, err = qrcode.Encode(s.uri, qrcode.Medium, qrSize); err != nil {
+			// The page shows the link without the image.
+			log.Warn("drawing a request's QR code", "err", err)
+		}
+	})
+	return s.qr
 }
 
 // New makes the portal over a verifier service and the programmes it

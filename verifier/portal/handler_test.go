@@ -122,6 +122,14 @@ func TestStartAPI(t *testing.T) {
 	assert.Equal(t, facilityEntry, sm["programme"])
 	assert.Equal(t, map[string]any{"facility_id": "SEOUL-LIB-0001"}, sm["parameters"])
 	assert.NotContains(t, sm, "decision")
+
+	// ?qr=false: no QR code drawn; the page still draws one when shown.
+	r = api.postJSON("/api/requests?qr=false", `{"programme":"citizen-card-facility-entry","parameters":{"facility_id":"SEOUL-LIB-0001"}}`)
+	require.Equal(t, http.StatusCreated, r.StatusCode, r.body)
+	m = r.json(t)
+	assert.NotContains(t, m, "qr")
+	img2 := api.get("/requests/" + m["id"].(string) + "/qr.png")
+	assert.Equal(t, http.StatusOK, img2.StatusCode)
 }
 
 // TestAPIErrors: each mistake of a client is a JSON error with its code

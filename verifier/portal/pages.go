@@ -195,7 +195,7 @@ func (h *Handler) requestPage(rq *request) {
 		if s := h.lookup(st.ID); s != nil && strings.HasPrefix(s.uri, "openid4vp://") {
 			// The service made the URI; only its scheme is checked, for
 			// html/template, which refuses a scheme it does not know.
-			v.URI, v.HasQR = template.URL(s.uri), s.qr != nil
+			v.URI, v.HasQR = template.URL(s.uri), s.png(h.log) != nil
 		}
 	case stateDecided:
 		title = t(rq.lang, "decision.title")
@@ -232,10 +232,14 @@ func (h *Handler) qrImage(w http.ResponseWriter, r *http.Request) {
 			s = nil
 		}
 	}
-	if s == nil || s.qr == nil {
+	var png []byte
+	if s != nil {
+		png = s.png(h.log)
+	}
+	if png == nil {
 		http.NotFound(w, r)
 		return
 	}
 	w.Header().Set("Content-Type", "image/png")
-	w.Write(s.qr)
+	w.Write(png)
 }

@@ -1,0 +1,414 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seoulid/seoulid/internal/did"
+	"github.com/seoulid/seoulid/internal/keys"
+	vp "github.com/seoulid/seoulid/internal/oid4vp"
+	"github.com/seoulid/seoulid/internal/sdjwt"
+	"github.com/seoulid/seoulid/internal/sdjwtvc"
+	"github.com/seoulid/seoulid/internal/statuslist"
+	"github.com/seoulid/seoulid/registry"
+	"github.com/seoulid/seoulid/schemas"
+	"github.com/seoulid/seoulid/verifier"
+	"github.com/seoulid/seoulid/verifier/oid4vp"
+	"github.com/seoulid/seoulid/verifier/portal"
+	"github.com/seoulid/seoulid/verifier/programmes"
+	"github.com/seoulid/seoulid/verifier/store/sqlite"
+)
+
+func newBenchVerifyCmd(a *app) *cobra.Command {
+	var concurrency, requests int
+	var asJSON bool
+	var cpuProfile string
+	cmd := &cobra.Command{
+		Use:   "verify --concurrency N --requests M [--cpuprofile FILE] [--json]",
+		Short: "Run M presentations with decisions, N at a time, against a verifier in this process",
+		Long: `Run M complete OpenID4VP exchanges, N at a time, over real loopback HTTP,
+against a verifier in this process (the portal API, the wallet-facing
+endpoints, the pipeline, the Citizen Card facility-entry programme, decision
+records in SQLite in a temporary directory), and print presentations with
+decisions per second and the 50th and 99th percentile latencies of the
+response and of the whole exchange.
+
+One exchange is: the portal starts a request (POST /api/requests), the
+"wallet" fetches the request object and checks its signature, presents a
+Citizen Card with two disclosures and a key-binding JWT (direct_post), and
+the portal's status says "decided". The ledger is an in-memory stand-in
+holding the issuer's and the verifier's keys and the issuer's status list.
+Both sides share this machine's cores.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if concurrency < 1 || concurrency > 10000 || requests < 1 {
+				return usageError{fmt.Errorf("--concurrency must be 1 to 10000 and --requests at least 1")}
+			}
+			return a.benchVerify(cmd.Context(), concurrency, requests, asJSON, cpuProfile)
+		},
+	}
+	cmd.Flags().IntVar(&concurrency, "concurrency", 0, "exchanges at a time")
+	cmd.Flags().IntVar(&requests, "requests", 0, "exchanges in all")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to FILE")
+	_ = cmd.MarkFlagRequired("concurrency")
+	_ = cmd.MarkFlagRequired("requests")
+	return cmd
+}
+
+// benchLedger is the ledger as the bench's verifier and wallet read it:
+// two DIDs with one key each, the issuer authorised, one status list.
+type benchLedger struct {
+	keys   map[string]*keys.PublicKey // DID URL → key
+	issuer string
+	list   string
+	token  string
+}
+
+func (l *benchLedger) KeyAt(_ context.Context, kid string, _ did.RelationshipKind, _ time.Time) (*keys.PublicKey, error) {
+	if k, ok := l.keys[kid]; ok {
+		return k, nil
+	}
+	return nil, fmt.Errorf("%w: %s", did.ErrKeyNotFound, kid)
+}
+
+func (l *benchLedger) IssuerAuthorised(_ context.Context, iss, _ string) (bool, error) {
+	return iss == l.issuer, nil
+}
+
+func (l *benchLedger) StatusToken(_ context.Context, uri string) (string, string, error) {
+	if uri != l.list {
+		return "", "", fmt.Errorf("no status list %s", uri)
+	}
+	return l.token, l.issuer, nil
+}
+
+func (l *benchLedger) Resolve(_ context.Context, d string) (*did.Document, error) {
+	doc := &did.Document{ID: d}
+	for kid, k := range l.keys {
+		if strings.HasPrefix(kid, d+"#") {
+			doc.VerificationMethod = append(doc.VerificationMethod, did.VerificationMethod{ID: kid, Type: "JsonWebKey2020", Controller: d, PublicKeyJwk: k.JWK()})
+			doc.Authentication = append(doc.Authentication, did.Relationship{Reference: kid})
+			doc.AssertionMethod = append(doc.AssertionMethod, did.Relationship{Reference: kid})
+		}
+	}
+	if doc.VerificationMethod == nil {
+		return nil, fmt.Errorf("%w: %s", did.ErrNotFound, d)
+	}
+	return doc, nil
+}
+
+// newBenchKey makes a did:seoul key named by its DID URL.
+func newBenchKey(alg keys.Algorithm) (*keys.PrivateKey, string, error) {
+	k, err := keys.Generate(alg)
+	if err != nil {
+		return nil, "", err
+	}
+	d := registry.DeriveDID(k.Public())
+	return k.WithKeyID(d + "#key-1"), d, nil
+}
+
+func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON bool, cpuProfile string) error {
+	const cardVCT = "urn:seoulid:vct:seoul-citizen-card:1"
+	issKey, issDID, err := newBenchKey(keys.EdDSA)
+	if err != nil {
+		return err
+	}
+	verKey, verDID, err := newBenchKey(keys.EdDSA)
+	if err != nil {
+		return err
+	}
+	list, err := statuslist.New(registry.MinStatusListEntries, 2)
+	if err != nil {
+		return err
+	}
+	l := &benchLedger{keys: map[string]*keys.PublicKey{issKey.KeyID(): issKey.Public(), verKey.KeyID(): verKey.Public()},
+		issuer: issDID, list: "https://bench.example/status/1"}
+	if l.token, err = statuslist.Sign(ctx, issKey, statuslist.Claims{Subject: l.list, IssuedAt: time.Now(), List: list}); err != nil {
+		return err
+	}
+
+	// The citizen's card, issued once.
+	ty, err := schemas.Default().Lookup(cardVCT)
+	if err != nil {
+		return err
+	}
+	holder, err := keys.Generate(keys.ES256)
+	if err != nil {
+		return err
+	}
+	c, err := ty.Credential(issDID, time.Now().Add(-time.Minute), ty.Example())
+	if err != nil {
+		return err
+	}
+	c.Holder, c.Status = holder.Public(), statuslist.Reference{Index: 7, URI: l.list}.Claim()
+	card, err := sdjwtvc.Issue(ctx, issKey, c, sdjwtvc.IssueOptions{})
+	if err != nil {
+		return err
+	}
+	paths, err := sdjwt.ParsePaths("resident_of_seoul,facility_memberships[*].facility_id")
+	if err != nil {
+		return err
+	}
+	shown, err := card.Select(paths...)
+	if err != nil {
+		return err
+	}
+
+	// The verifier, on loopback.
+	dir, err := os.MkdirTemp("", "seoulid-bench-verify")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "verifier.db"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	pipe, err := verifier.New(l, verifier.Config{})
+	if err != nil {
+		return err
+	}
+	x, err := verifier.NewExchange(verKey, pipe, verifier.ExchangeConfig{DID: verDID, ResponseURL: base + "/response"})
+	if err != nil {
+		return err
+	}
+	cat, err := programmes.Load()
+	if err != nil {
+		return err
+	}
+	svc, err := verifier.NewService(x, cat, st, verifier.ServiceConfig{RequestURL: base + "/request", Mode: vp.ResponseModeDirectPost})
+	if err != nil {
+		return err
+	}
+	wallets := oid4vp.New(x, svc.OnAnswer, nil)
+	page, err := portal.New(svc, cat, portal.Config{})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, oid4vp.PathRequest) || strings.HasPrefix(r.URL.Path, oid4vp.PathResponse) {
+			wallets.ServeHTTP(w, r)
+			return
+		}
+		page.ServeHTTP(w, r)
+	}), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: benchTransport(concurrency)}
+
+	flow := func(ctx context.Context) (resp, whole time.Duration, err error) {
+		start := time.Now()
+		var started struct {
+			ID, URI string
+		}
+		if err := benchJSON(ctx, hc, http.MethodPost, base+"/api/requests?qr=false",
+			map[string]any{"programme": "citizen-card-facility-entry", "parameters": map[string]string{"facility_id": "SEOUL-LIB-0001"}}, &started); err != nil {
+			return 0, 0, fmt.Errorf("starting: %w", err)
+		}
+		u, err := url.Parse(started.URI)
+		if err != nil {
+			return 0, 0, err
+		}
+		ref, err := vp.ParseRequestReference(u.RawQuery)
+		if err != nil {
+			return 0, 0, err
+		}
+		obj, err := benchGet(ctx, hc, ref.RequestURI)
+		if err != nil {
+			return 0, 0, fmt.Errorf("the request object: %w", err)
+		}
+		ro, err := vp.ParseRequestObject(ctx, obj, ref.ClientID, l, vp.RequestOptions{})
+		if err != nil {
+			return 0, 0, err
+		}
+		kb, err := shown.WithKeyBinding(ctx, holder, sdjwt.KeyBindingInput{Audience: ro.ClientID, Nonce: ro.Nonce})
+		if err != nil {
+			return 0, 0, err
+		}
+		body, err := vp.DirectPostBody(&ro.AuthorizationRequest, &vp.AuthorizationResponse{VPToken: vp.VPToken{"card": {kb.String()}}})
+		if err != nil {
+			return 0, 0, err
+		}
+		rs := time.Now()
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, ro.ResponseURI, strings.NewReader(body))
+		if err != nil {
+			return 0, 0, err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r, err := hc.Do(req)
+		if err != nil {
+			return 0, 0, err
+		}
+		b, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		if r.StatusCode != http.StatusOK {
+			return 0, 0, fmt.Errorf("the response was refused: HTTP %d: %s", r.StatusCode, b)
+		}
+		resp = time.Since(rs)
+		var status struct {
+			State    string
+			Decision struct{ Outcome string }
+		}
+		if err := benchJSON(ctx, hc, http.MethodGet, base+"/api/requests/"+started.ID, nil, &status); err != nil {
+			return 0, 0, err
+		}
+		if status.State != "decided" || status.Decision.Outcome != "eligible" {
+			return 0, 0, fmt.Errorf("the portal says %s / %s, not decided / eligible", status.State, status.Decision.Outcome)
+		}
+		return resp, time.Since(start), nil
+	}
+
+	for range min(concurrency, 8) {
+		if _, _, err := flow(ctx); err != nil {
+			return fmt.Errorf("warming up: %w", err)
+		}
+	}
+	if cpuProfile != "" {
+		pf, err := os.Create(cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", describePathErr(err))
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	respLat := make([]time.Duration, requests)
+	flowLat := make([]time.Duration, requests)
+	var next, failures atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= requests || ctx.Err() != nil {
+					return
+				}
+				r, f, err := flow(ctx)
+				if err != nil {
+					failures.Add(1)
+					once.Do(func() { firstErr = err })
+					continue
+				}
+				respLat[i], flowLat[i] = r, f
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ok := requests - int(failures.Load())
+	respLat = slices.DeleteFunc(respLat, func(d time.Duration) bool { return d == 0 })
+	flowLat = slices.DeleteFunc(flowLat, func(d time.Duration) bool { return d == 0 })
+	slices.Sort(respLat)
+	slices.Sort(flowLat)
+	rate := float64(ok) / elapsed.Seconds()
+	if asJSON {
+		if err := a.writeJSON(map[string]any{
+			"programme": "citizen-card-facility-entry", "concurrency": concurrency, "requests": requests, "failed": int(failures.Load()),
+			"seconds": elapsed.Seconds(), "decisions_per_second": rate, "gomaxprocs": runtime.GOMAXPROCS(0),
+			"response_ms": map[string]any{"p50": ms(percentile(respLat, 50)), "p99": ms(percentile(respLat, 99))},
+			"flow_ms":     map[string]any{"p50": ms(percentile(flowLat, 50)), "p99": ms(percentile(flowLat, 99))},
+		}); err != nil {
+			return err
+		}
+	} else {
+		var tb table
+		tb.add("verifier", "in process, SQLite, loopback HTTP")
+		tb.add("programme", "citizen-card-facility-entry")
+		tb.add("exchanges", fmt.Sprintf("%d (%d failed), %d at a time, GOMAXPROCS %d", requests, failures.Load(), concurrency, runtime.GOMAXPROCS(0)))
+		tb.add("elapsed", elapsed.Round(time.Millisecond).String())
+		tb.add("decisions/s", fmt.Sprintf("%.0f", rate))
+		tb.add("response", fmt.Sprintf("p50 %s  p99 %s", round(percentile(respLat, 50)), round(percentile(respLat, 99))))
+		tb.add("whole exchange", fmt.Sprintf("p50 %s  p99 %s", round(percentile(flowLat, 50)), round(percentile(flowLat, 99))))
+		if err := tb.write(a.stdout); err != nil {
+			return err
+		}
+	}
+	if firstErr != nil {
+		return fmt.Errorf("%d of %d exchanges failed; the first: %w", failures.Load(), requests, firstErr)
+	}
+	return nil
+}
+
+func benchJSON(ctx context.Context, hc *http.Client, method, u string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	r, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if r.StatusCode/100 != 2 {
+		return fmt.Errorf("HTTP %d: %s", r.StatusCode, b)
+	}
+	return json.Unmarshal(b, out)
+}
+
+func benchGet(ctx context.Context, hc *http.Client, u string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return "", err
+	}
+	r, err := hc.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if r.StatusCode != http.StatusOK {
+		return "", errors.New(string(b))
+	}
+	return string(b), nil
+}
