@@ -29,6 +29,7 @@ var allowed = map[string][]string{
 	"internal/oid4vp":             {"internal/dcql", "internal/did", "internal/jws", "internal/keys", "internal/jsonx", "internal/b64url"},
 	"internal/statuslist":         {"internal/jws", "internal/keys", "internal/jsonx", "internal/b64url"},
 	"internal/dpop":               {"internal/jws", "internal/keys", "internal/jsonx", "internal/b64url"},
+	"internal/sqlitedb":           {},
 }
 
 // speaksHTTP are the only packages that may import net/http themselves:

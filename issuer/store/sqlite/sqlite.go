@@ -5,145 +5,52 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"runtime"
-	"strings"
-	"sync"
 	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/seoulid/seoulid/internal/sqlitedb"
 	"github.com/seoulid/seoulid/issuer"
 	"github.com/seoulid/seoulid/issuer/store/internal/contract"
 )
 
-// Store is an issuer.Store in one SQLite database file.
+// Store is an issuer.Store in one SQLite database file (internal/sqlitedb:
+// WAL, synchronous=FULL, a reader pool, and one writer connection whose
+// BEGIN IMMEDIATE transactions are group-committed, so that a
+// read-modify-write — redeeming a code, appending to the audit chain —
+// cannot interleave with another). The writer's statements are prepared
+// once: parsing SQL was a sixth of an issuance's CPU time before.
 type Store struct {
-	// w is the one connection that writes: every write is a BEGIN
-	// IMMEDIATE transaction on it, so writers queue in Go instead of
-	// retrying on SQLITE_BUSY, and a read-modify-write (redeeming a code,
-	// appending to the audit chain) cannot interleave with another.
-	w *sql.DB
-	// r are read-only connections; in WAL mode they read the last commit
-	// without waiting for the writer.
-	r *sql.DB
-
-	// ws are the writer's statements, prepared on its one connection when
-	// the store opens (database/sql reuses them in every transaction on
-	// it); rs are the readers', prepared on first use. Parsing SQL was a
-	// sixth of an issuance's CPU time before.
-	ws map[string]*sql.Stmt
-	rs sync.Map // query → *sql.Stmt
-
-	// writes queue for the group committer (see write).
-	writes    chan *writeReq
-	done      chan struct{}
-	closeOnce sync.Once
+	db *sqlitedb.DB
+	// w and r are db's writer and readers.
+	w, r *sql.DB
 }
-
-// writeReq is one write waiting for the group committer.
-type writeReq struct {
-	ctx    context.Context
-	fn     func(tx *sql.Tx) error
-	result chan error
-}
-
-// maxGroup bounds how many writes share one commit.
-const maxGroup = 64
 
 var _ issuer.Store = (*Store)(nil)
-
-// busyTimeout is how long a connection waits for a lock held by another
-// process (another seoulid command on the same file) before SQLITE_BUSY.
-const busyTimeout = 10 * time.Second
 
 // Open opens (creating it if need be) the SQLite database at path and
 // brings its schema to the current version. path is a file name; ":memory:"
 // and "file:" URIs are refused, since a store must outlive its process and
 // its connections must share one database.
 func Open(ctx context.Context, path string) (*Store, error) {
-	switch {
-	case path == "":
-		return nil, errors.New("sqlite: no database path")
-	case strings.HasPrefix(path, ":") || strings.HasPrefix(path, "file:"):
-		return nil, fmt.Errorf("sqlite: %q: the store needs a plain file path", path)
-	case strings.ContainsRune(path, '?'):
-		return nil, fmt.Errorf("sqlite: %q: a database path cannot contain '?'", path)
-	}
-	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=synchronous(FULL)", busyTimeout.Milliseconds())
-	w, err := sql.Open("sqlite", path+"?"+pragmas+"&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate")
+	db, err := sqlitedb.Open(ctx, path, sqlitedb.Options{
+		Pragmas:         []string{"foreign_keys(1)"},
+		MigrationsTable: "schema_migrations",
+		Migrations:      migrations,
+		Writes:          writes,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: %w", err)
+		return nil, err
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxIdleTime(0)
-	w.SetConnMaxLifetime(0)
-	s := &Store{w: w, writes: make(chan *writeReq), done: make(chan struct{})}
-	go s.commitLoop()
-	if err := s.setUp(ctx); err != nil {
-		close(s.done)
-		w.Close()
-		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
-	}
-	if err := s.prepareWrites(ctx); err != nil {
-		close(s.done)
-		w.Close()
-		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
-	}
-	// The readers open after the writer has switched the file to WAL.
-	s.r, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
-	if err != nil {
-		close(s.done)
-		w.Close()
-		return nil, fmt.Errorf("sqlite: %w", err)
-	}
-	n := max(4, 2*runtime.GOMAXPROCS(0))
-	s.r.SetMaxOpenConns(n)
-	s.r.SetMaxIdleConns(n)
-	return s, nil
+	return &Store{db: db, w: db.W, r: db.R}, nil
 }
 
-// setUp checks the connection's settings and migrates the schema.
-func (s *Store) setUp(ctx context.Context) error {
-	var mode string
-	if err := s.w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-		return err
-	}
-	if !strings.EqualFold(mode, "wal") {
-		return fmt.Errorf("journal mode is %q, not WAL (does the file system support shared memory?)", mode)
-	}
-	return s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			version    INTEGER NOT NULL PRIMARY KEY,
-			applied_at INTEGER NOT NULL
-		) STRICT`); err != nil {
-			return err
-		}
-		var v int
-		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&v); err != nil {
-			return err
-		}
-		if v > schemaVersion {
-			return fmt.Errorf("the database has schema version %d; this program knows versions up to %d", v, schemaVersion)
-		}
-		for ; v < schemaVersion; v++ {
-			if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-				return fmt.Errorf("migrating to schema version %d: %w", v+1, err)
-			}
-			if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", v+1, time.Now().UnixNano()); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
 
 // The statements of the writer.
 const (
-	qSavepoint       = "SAVEPOINT w"
-	qRollbackTo      = "ROLLBACK TO w"
-	qRelease         = "RELEASE w"
 	qInsertOffer     = "INSERT INTO offers (" + contract.OfferColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	qOfferByCode     = "SELECT " + contract.OfferColumns + " FROM offers WHERE code_hash = ?"
 	qRedeem          = "UPDATE offers SET attempts = ?, state = ?, token_hash = ?, token_expiry = ?, token_jkt = ? WHERE id = ?"
@@ -173,187 +80,9 @@ const (
 )
 
 // writes are the statements write transactions use.
-var writes = []string{qSavepoint, qRollbackTo, qRelease, qInsertOffer, qOfferByCode, qRedeem, qOfferState,
+var writes = []string{qInsertOffer, qOfferByCode, qRedeem, qOfferState,
 	qSpendNonce, qForgetNonces, qInsertCred, qIssued, qSetStatus, qCredExists, qInsertOperator, qLastAudit,
 	qInsertAudit, qInsertSecret, qSecret}
-
-// prepareWrites prepares the writer's statements on its connection.
-func (s *Store) prepareWrites(ctx context.Context) error {
-	s.ws = make(map[string]*sql.Stmt, len(writes))
-	for _, q := range writes {
-		st, err := s.w.PrepareContext(ctx, q)
-		if err != nil {
-			return fmt.Errorf("preparing %q: %w", q, err)
-		}
-		s.ws[q] = st
-	}
-	return nil
-}
-
-// exec runs the writer's statement q in transaction tx. Before the
-// statements are prepared (while the schema is set up) it runs q as it is.
-func (s *Store) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
-	if st, ok := s.ws[q]; ok {
-		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
-	}
-	return tx.ExecContext(ctx, q, args...)
-}
-
-// row runs the writer's one-row query q in transaction tx.
-func (s *Store) row(ctx context.Context, tx *sql.Tx, q string, args ...any) func(dest ...any) error {
-	if st, ok := s.ws[q]; ok {
-		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...).Scan
-	}
-	return tx.QueryRowContext(ctx, q, args...).Scan
-}
-
-// read returns the readers' statement q, preparing it on first use.
-func (s *Store) read(ctx context.Context, q string) (*sql.Stmt, error) {
-	if st, ok := s.rs.Load(q); ok {
-		return st.(*sql.Stmt), nil
-	}
-	st, err := s.r.PrepareContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	if prev, loaded := s.rs.LoadOrStore(q, st); loaded {
-		st.Close()
-		return prev.(*sql.Stmt), nil
-	}
-	return st, nil
-}
-
-// queryRow runs a one-row read.
-func (s *Store) queryRow(ctx context.Context, q string, args ...any) func(dest ...any) error {
-	st, err := s.read(ctx, q)
-	if err != nil {
-		return func(...any) error { return err }
-	}
-	return st.QueryRowContext(ctx, args...).Scan
-}
-
-// query runs a read.
-func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	st, err := s.read(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return st.QueryContext(ctx, args...)
-}
-
-// Close closes the database.
-func (s *Store) Close() error {
-	err := errors.New("sqlite: already closed")
-	s.closeOnce.Do(func() {
-		close(s.done)
-		var errs []error
-		s.rs.Range(func(_, st any) bool {
-			errs = append(errs, st.(*sql.Stmt).Close())
-			return true
-		})
-		for _, st := range s.ws {
-			errs = append(errs, st.Close())
-		}
-		errs = append(errs, s.r.Close(), s.w.Close())
-		err = errors.Join(errs...)
-	})
-	return err
-}
-
-// write runs fn in a write transaction and returns once it is durably
-// committed (synchronous=FULL), or fn's error with nothing of fn stored.
-//
-// Writes are group-committed: the committer takes every write queued at
-// that moment (up to maxGroup), runs each in its own SAVEPOINT inside one
-// transaction — so a write that fails is rolled back alone — and commits
-// them with one fsync. Each write still sees the effects of the ones before
-// it, in order, exactly as if they had been committed one by one; none is
-// reported done before the commit is on disk, so a kill -9 loses nothing
-// reported done.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	req := &writeReq{ctx: ctx, fn: fn, result: make(chan error, 1)}
-	select {
-	case s.writes <- req:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-s.done:
-		return errors.New("sqlite: store closed")
-	}
-	return <-req.result
-}
-
-// commitLoop is the group committer: the store's only writer.
-func (s *Store) commitLoop() {
-	for {
-		var first *writeReq
-		select {
-		case first = <-s.writes:
-		case <-s.done:
-			return
-		}
-		group := []*writeReq{first}
-	gather:
-		for len(group) < maxGroup {
-			select {
-			case r := <-s.writes:
-				group = append(group, r)
-			default:
-				break gather
-			}
-		}
-		s.commitGroup(group)
-	}
-}
-
-func (s *Store) commitGroup(group []*writeReq) {
-	results := make([]error, len(group))
-	tx, err := s.w.BeginTx(context.Background(), nil)
-	if err != nil {
-		for _, r := range group {
-			r.result <- err
-		}
-		return
-	}
-	ok := 0
-	for i, r := range group {
-		if err := r.ctx.Err(); err != nil {
-			results[i] = err
-			continue
-		}
-		ctx := context.Background()
-		if _, err := s.exec(ctx, tx, qSavepoint); err != nil {
-			results[i] = err
-			continue
-		}
-		if err := r.fn(tx); err != nil {
-			results[i] = err
-			if _, rerr := s.exec(ctx, tx, qRollbackTo); rerr != nil {
-				results[i] = errors.Join(err, rerr)
-			}
-		} else {
-			ok++
-		}
-		if _, err := s.exec(ctx, tx, qRelease); err != nil && results[i] == nil {
-			results[i] = err
-			ok--
-		}
-	}
-	var cerr error
-	if ok > 0 {
-		cerr = tx.Commit()
-	} else {
-		cerr = tx.Rollback()
-		if errors.Is(cerr, sql.ErrTxDone) {
-			cerr = nil
-		}
-	}
-	for i, r := range group {
-		if results[i] == nil && cerr != nil {
-			results[i] = fmt.Errorf("commit: %w", cerr)
-		}
-		r.result <- results[i]
-	}
-}
 
 // isConstraint reports whether err is SQLite's extended result code code
 // (SQLITE_CONSTRAINT_UNIQUE, …).
@@ -369,8 +98,8 @@ func (s *Store) PutOffer(ctx context.Context, o *issuer.Offer, audit *issuer.Aud
 	if err != nil {
 		return fmt.Errorf("sqlite: put offer: %w", err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := s.exec(ctx, tx, qInsertOffer, args...); err != nil {
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := s.db.Exec(ctx, tx, qInsertOffer, args...); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, audit, nil)
@@ -390,9 +119,9 @@ func (s *Store) RedeemOffer(ctx context.Context, codeHash []byte, check func(o *
 		o       *issuer.Offer
 		outcome error
 	)
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		var err error
-		o, err = contract.ScanOffer(s.row(ctx, tx, qOfferByCode, codeHash))
+		o, err = contract.ScanOffer(s.db.Row(ctx, tx, qOfferByCode, codeHash))
 		if errors.Is(err, sql.ErrNoRows) {
 			return issuer.ErrCodeUnknown
 		} else if err != nil {
@@ -407,7 +136,7 @@ func (s *Store) RedeemOffer(ctx context.Context, codeHash []byte, check func(o *
 		if err != nil {
 			return err
 		}
-		_, err = s.exec(ctx, tx, qRedeem, o.Attempts, string(o.State), o.TokenHash, expiry, o.TokenJKT, o.ID)
+		_, err = s.db.Exec(ctx, tx, qRedeem, o.Attempts, string(o.State), o.TokenHash, expiry, o.TokenJKT, o.ID)
 		return err
 	})
 	if err != nil {
@@ -438,7 +167,7 @@ func isSentinel(err error) bool {
 // hashes to tokenHash, whatever its state since (redeemed or issued), or
 // ErrTokenUnknown if there is none or the token expired at now.
 func (s *Store) OfferByToken(ctx context.Context, tokenHash []byte, now time.Time) (*issuer.Offer, error) {
-	o, err := contract.ScanOffer(s.queryRow(ctx, qOfferByToken, tokenHash))
+	o, err := contract.ScanOffer(s.db.QueryRow(ctx, qOfferByToken, tokenHash))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, issuer.ErrTokenUnknown
@@ -452,7 +181,7 @@ func (s *Store) OfferByToken(ctx context.Context, tokenHash []byte, now time.Tim
 
 // Offer returns an offer by id, or ErrNotFound.
 func (s *Store) Offer(ctx context.Context, id string) (*issuer.Offer, error) {
-	o, err := contract.ScanOffer(s.queryRow(ctx, qOfferByID, id))
+	o, err := contract.ScanOffer(s.db.QueryRow(ctx, qOfferByID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, issuer.ErrNotFound
 	} else if err != nil {
@@ -467,7 +196,7 @@ func (s *Store) ListOffers(ctx context.Context, limit int) ([]*issuer.Offer, err
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.query(ctx, qListOffers, limit)
+	rows, err := s.db.Query(ctx, qListOffers, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list offers: %w", err)
 	}
@@ -499,11 +228,11 @@ func (s *Store) Secret(ctx context.Context, name string, candidate []byte) ([]by
 		return nil, fmt.Errorf("sqlite: secret: %w", err)
 	}
 	var v []byte
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := s.exec(ctx, tx, qInsertSecret, name, candidate, time.Now().UnixNano()); err != nil {
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := s.db.Exec(ctx, tx, qInsertSecret, name, candidate, time.Now().UnixNano()); err != nil {
 			return err
 		}
-		return s.row(ctx, tx, qSecret, name)(&v)
+		return s.db.Row(ctx, tx, qSecret, name)(&v)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: secret %s: %w", name, err)
@@ -534,9 +263,9 @@ func (s *Store) CompleteOffer(ctx context.Context, offerID string, nonce issuer.
 			return fmt.Errorf("sqlite: complete offer %s: %w", offerID, err)
 		}
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		var state string
-		err := s.row(ctx, tx, qOfferState, offerID)(&state)
+		err := s.db.Row(ctx, tx, qOfferState, offerID)(&state)
 		if errors.Is(err, sql.ErrNoRows) {
 			return issuer.ErrNotFound
 		} else if err != nil {
@@ -545,10 +274,10 @@ func (s *Store) CompleteOffer(ctx context.Context, offerID string, nonce issuer.
 		if issuer.OfferState(state) != issuer.OfferRedeemed {
 			return issuer.ErrCodeUsed
 		}
-		if _, err := s.exec(ctx, tx, qForgetNonces, issued); err != nil {
+		if _, err := s.db.Exec(ctx, tx, qForgetNonces, issued); err != nil {
 			return err
 		}
-		res, err := s.exec(ctx, tx, qSpendNonce, nonce.Hash, nonceExpiry)
+		res, err := s.db.Exec(ctx, tx, qSpendNonce, nonce.Hash, nonceExpiry)
 		if err != nil {
 			return err
 		}
@@ -558,14 +287,14 @@ func (s *Store) CompleteOffer(ctx context.Context, offerID string, nonce issuer.
 			return issuer.ErrNonceUnknown
 		}
 		for _, a := range args {
-			_, err := s.exec(ctx, tx, qInsertCred, a...)
+			_, err := s.db.Exec(ctx, tx, qInsertCred, a...)
 			if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
 				return issuer.ErrIndexTaken // the only UNIQUE constraint of credentials besides its primary key
 			} else if err != nil {
 				return err
 			}
 		}
-		_, err = s.exec(ctx, tx, qIssued, issued, len(recs), offerID)
+		_, err = s.db.Exec(ctx, tx, qIssued, issued, len(recs), offerID)
 		return err
 	})
 	if err != nil {
@@ -579,7 +308,7 @@ func (s *Store) CompleteOffer(ctx context.Context, offerID string, nonce issuer.
 
 // Credential returns an issuance record, or ErrNotFound.
 func (s *Store) Credential(ctx context.Context, id string) (*issuer.Credential, error) {
-	c, err := contract.ScanCredential(s.queryRow(ctx, qCredByID, id))
+	c, err := contract.ScanCredential(s.db.QueryRow(ctx, qCredByID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, issuer.ErrNotFound
 	} else if err != nil {
@@ -594,7 +323,7 @@ func (s *Store) ListCredentials(ctx context.Context, limit int) ([]*issuer.Crede
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.query(ctx, qListCreds, limit)
+	rows, err := s.db.Query(ctx, qListCreds, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list credentials: %w", err)
 	}
@@ -610,12 +339,12 @@ func (s *Store) SetStatus(ctx context.Context, id string, status issuer.Status, 
 		return nil, fmt.Errorf("sqlite: set status: %w", err)
 	}
 	var c *issuer.Credential
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		var err error
-		c, err = contract.ScanCredential(s.row(ctx, tx, qSetStatus, int64(status), n, id, int64(status)))
+		c, err = contract.ScanCredential(s.db.Row(ctx, tx, qSetStatus, int64(status), n, id, int64(status)))
 		if errors.Is(err, sql.ErrNoRows) {
 			var one int
-			if err := s.row(ctx, tx, qCredExists, id)(&one); errors.Is(err, sql.ErrNoRows) {
+			if err := s.db.Row(ctx, tx, qCredExists, id)(&one); errors.Is(err, sql.ErrNoRows) {
 				return issuer.ErrNotFound
 			} else if err != nil {
 				return err
@@ -637,7 +366,7 @@ func (s *Store) SetStatus(ctx context.Context, id string, status issuer.Status, 
 // Statuses returns the index and status of every credential of a list
 // whose status is not Valid.
 func (s *Store) Statuses(ctx context.Context, listURI string) (map[int]issuer.Status, error) {
-	rows, err := s.query(ctx, qStatuses, listURI)
+	rows, err := s.db.Query(ctx, qStatuses, listURI)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: statuses: %w", err)
 	}
@@ -658,7 +387,7 @@ func (s *Store) Statuses(ctx context.Context, listURI string) (map[int]issuer.St
 
 // Indexes returns the taken indexes of listURI, ascending.
 func (s *Store) Indexes(ctx context.Context, listURI string) ([]int, error) {
-	rows, err := s.query(ctx, qIndexes, listURI)
+	rows, err := s.db.Query(ctx, qIndexes, listURI)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: indexes: %w", err)
 	}
@@ -671,7 +400,7 @@ func (s *Store) Indexes(ctx context.Context, listURI string) ([]int, error) {
 // CountIndexes returns how many credentials have an index of listURI.
 func (s *Store) CountIndexes(ctx context.Context, listURI string) (int, error) {
 	var n int
-	if err := s.queryRow(ctx, qCountIndexes, listURI)(&n); err != nil {
+	if err := s.db.QueryRow(ctx, qCountIndexes, listURI)(&n); err != nil {
 		return 0, fmt.Errorf("sqlite: count indexes: %w", err)
 	}
 	return n, nil
@@ -684,8 +413,8 @@ func (s *Store) PutOperator(ctx context.Context, op *issuer.Operator, audit *iss
 	if err != nil {
 		return fmt.Errorf("sqlite: put operator: %w", err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := s.exec(ctx, tx, qInsertOperator, args...); err != nil {
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := s.db.Exec(ctx, tx, qInsertOperator, args...); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, audit, nil)
@@ -699,7 +428,7 @@ func (s *Store) PutOperator(ctx context.Context, op *issuer.Operator, audit *iss
 // OperatorByToken returns the operator whose token hashes to tokenHash, or
 // ErrTokenUnknown.
 func (s *Store) OperatorByToken(ctx context.Context, tokenHash []byte) (*issuer.Operator, error) {
-	op, err := contract.ScanOperator(s.queryRow(ctx, qOperatorByToken, tokenHash))
+	op, err := contract.ScanOperator(s.db.QueryRow(ctx, qOperatorByToken, tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, issuer.ErrTokenUnknown
 	} else if err != nil {
@@ -711,7 +440,7 @@ func (s *Store) OperatorByToken(ctx context.Context, tokenHash []byte) (*issuer.
 // CountOperators returns how many operators there are.
 func (s *Store) CountOperators(ctx context.Context) (int, error) {
 	var n int
-	if err := s.queryRow(ctx, qCountOperators)(&n); err != nil {
+	if err := s.db.QueryRow(ctx, qCountOperators)(&n); err != nil {
 		return 0, fmt.Errorf("sqlite: count operators: %w", err)
 	}
 	return n, nil
@@ -726,7 +455,7 @@ func (s *Store) AppendAudit(ctx context.Context, e *issuer.AuditEntry) (*issuer.
 		return nil, errors.New("sqlite: append audit: no entry")
 	}
 	var next *issuer.AuditEntry
-	err := s.write(ctx, func(tx *sql.Tx) error { return s.appendAudit(ctx, tx, e, &next) })
+	err := s.db.Write(ctx, func(tx *sql.Tx) error { return s.appendAudit(ctx, tx, e, &next) })
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: append audit: %w", err)
 	}
@@ -743,7 +472,7 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, e *issuer.AuditEntr
 		seq  int64
 		hash []byte
 	)
-	err := s.row(ctx, tx, qLastAudit)(&seq, &hash)
+	err := s.db.Row(ctx, tx, qLastAudit)(&seq, &hash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
@@ -751,7 +480,7 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, e *issuer.AuditEntr
 	if err != nil {
 		return fmt.Errorf("audit entry: %w", err)
 	}
-	if _, err := s.exec(ctx, tx, qInsertAudit, args...); err != nil {
+	if _, err := s.db.Exec(ctx, tx, qInsertAudit, args...); err != nil {
 		return fmt.Errorf("audit entry: %w", err)
 	}
 	if next != nil {
@@ -766,7 +495,7 @@ func (s *Store) Audit(ctx context.Context, from int64, limit int) ([]*issuer.Aud
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.query(ctx, qAudit, from, limit)
+	rows, err := s.db.Query(ctx, qAudit, from, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: audit: %w", err)
 	}
