@@ -228,3 +228,37 @@ func TestPersistenceAndCheckTx(t *testing.T) {
 		t.Fatalf("damaged state opened: %v", err)
 	}
 }
+
+// A DID younger than RotationGrace that rotates its key: a credential
+// signed with the old key just after the rotation's block time (block time
+// trails the wall clock) still verifies; one signed RotationGrace later
+// does not.
+func TestKeyAtYoungDIDRotation(t *testing.T) {
+	k1 := registrytest.NewKey(t)
+	d := registrytest.DIDOf(k1)
+	k1 = k1.WithKeyID(d + "#key-1")
+	k2 := registrytest.NewKey(t).WithKeyID(d + "#key-2")
+	created := time.Date(2026, 11, 22, 9, 46, 20, 0, time.UTC)
+	rotated := created.Add(8 * time.Second)
+	rec := &registry.DIDRecord{DID: d, Versions: []registry.Version{
+		{ID: 1, Time: created, Height: 10, Keys: []registry.Key{registrytest.KeyEntry(k1, "key-1")}},
+		{ID: 2, Time: rotated, Height: 20, Keys: []registry.Key{registrytest.KeyEntry(k2, "key-2")}},
+	}}
+	for _, c := range []struct {
+		key  string
+		at   time.Time
+		want bool
+	}{
+		{k1.KeyID(), created.Add(time.Second), true},
+		{k1.KeyID(), rotated.Add(time.Second), true},
+		{k1.KeyID(), rotated.Add(registry.RotationGrace + time.Second), false},
+		{k2.KeyID(), rotated.Add(time.Second), true},
+		{k2.KeyID(), created.Add(time.Second), false},
+		{k1.KeyID(), created.Add(-time.Second), false},
+	} {
+		_, err := rec.KeyAt(c.key, did.AssertionMethod, c.at)
+		if (err == nil) != c.want {
+			t.Errorf("%s at %s: %v, want valid=%v", c.key, c.at.Format(time.TimeOnly), err, c.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"time"
 
@@ -194,8 +195,16 @@ func (rec *DIDRecord) KeyAt(kidURL string, rel did.RelationshipKind, t time.Time
 	}
 	k, err := v.Document(u.DID.String()).Key(kidURL, rel)
 	if err != nil {
-		if earlier := rec.At(t.Add(-RotationGrace)); earlier != nil && earlier != v {
-			if k2, err2 := earlier.Document(u.DID.String()).Key(kidURL, rel); err2 == nil {
+		// Any version in force at some time in [t-RotationGrace, t] will
+		// do: the one in force at its start, or the first version when the
+		// DID is younger than the grace, and every later one up to t.
+		from := t.Add(-RotationGrace)
+		i := sort.Search(len(rec.Versions), func(i int) bool { return rec.Versions[i].Time.After(from) })
+		if i > 0 {
+			i--
+		}
+		for ; i < len(rec.Versions) && !rec.Versions[i].Time.After(t); i++ {
+			if k2, err2 := rec.Versions[i].Document(u.DID.String()).Key(kidURL, rel); err2 == nil {
 				return k2, nil
 			}
 		}
