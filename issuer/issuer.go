@@ -34,6 +34,16 @@ type Publisher interface {
 	PublishStatusList(ctx context.Context, uri, token string) error
 }
 
+// LastPublisher is a Publisher that can say when it last published a list:
+// the "iat" of the token the ledger holds for uri, zero when it holds none.
+// The ledger takes only a token newer than the one it holds, to the second;
+// an issuer restarted within the second of its last publication asks, and
+// signs a newer one. Optional: without it, such a publication is refused
+// and the list is published again at the next batch.
+type LastPublisher interface {
+	LastPublished(ctx context.Context, uri string) (time.Time, error)
+}
+
 // TxCodeSender delivers a tx_code to the citizen out of band (an SMS
 // gateway at a real agency).
 type TxCodeSender interface {

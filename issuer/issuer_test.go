@@ -3,6 +3,7 @@ package issuer_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -312,5 +313,65 @@ func TestStatusListRollover(t *testing.T) {
 	}
 	if len(f.pub.tokens) != 2 {
 		t.Errorf("%d lists published, want 2", len(f.pub.tokens))
+	}
+}
+
+// strictLedger takes only a token newer than the one it holds, to the
+// second, as the registry does, and says when it last published.
+type strictLedger struct {
+	mu  sync.Mutex
+	iat map[string]time.Time
+}
+
+func (l *strictLedger) PublishStatusList(_ context.Context, uri, token string) error {
+	tok, err := statuslist.Parse(token)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	iat := tok.Claims().IssuedAt
+	if last, ok := l.iat[uri]; ok && !iat.After(last) {
+		return fmt.Errorf("the token was issued at %s, not after the published one (%s)", iat, last)
+	}
+	l.iat[uri] = iat
+	return nil
+}
+
+func (l *strictLedger) LastPublished(_ context.Context, uri string) (time.Time, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.iat[uri], nil
+}
+
+// An issuer restarted within the second of its last publication (a key
+// rotation, a supervisor's restart) asks the ledger when that was and
+// signs a newer token, instead of one the ledger refuses.
+func TestStatusPublishedAgainWithinTheSecond(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, 0)
+	ledger := &strictLedger{iat: map[string]time.Time{}}
+	start := func() *issuer.Issuer {
+		is, err := issuer.New(f.key, f.store, trustAll{}, ledger, nil, issuer.Config{
+			URL: url, DID: did, Types: []string{resVCT, cardVCT}, Now: func() time.Time { return f.now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return is
+	}
+	f.is = start()
+	h, _ := keys.Generate(keys.EdDSA)
+	f.issue(t, h) // opens and publishes the first list
+	if len(ledger.iat) != 1 {
+		t.Fatalf("the ledger holds %d lists", len(ledger.iat))
+	}
+	f.is = start() // the same second
+	if n, err := f.is.PublishStatusLists(ctx); err != nil || n != 1 {
+		t.Fatalf("publishing after the restart: %d lists, %v", n, err)
+	}
+	for uri, iat := range ledger.iat {
+		if !iat.After(f.now.Truncate(time.Second)) {
+			t.Errorf("%s: iat %s is not after the first publication", uri, iat)
+		}
 	}
 }

@@ -207,6 +207,18 @@ func (l *statusLists) publishOne(ctx context.Context, uri string, onlyIfMissing 
 	if onlyIfMissing && has {
 		return nil
 	}
+	if lp, ok := l.is.publisher.(LastPublisher); ok && last.IsZero() {
+		// First publication by this process: start after what the ledger
+		// holds, which an earlier run may have published this very second.
+		t, err := lp.LastPublished(ctx, uri)
+		if err != nil {
+			l.mu.Lock()
+			l.dirty[uri] = true
+			l.mu.Unlock()
+			return fmt.Errorf("issuer: status list %s: when was it last published: %w", uri, err)
+		}
+		last = t
+	}
 	tok, iat, err := l.sign(ctx, uri, last)
 	if err == nil && l.is.publisher != nil {
 		if perr := l.is.publisher.PublishStatusList(ctx, uri, tok); perr != nil {

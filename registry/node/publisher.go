@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/seoulid/seoulid/registry"
 )
@@ -36,6 +37,16 @@ type StatusPublisher struct {
 	DID    string
 
 	mu sync.Mutex
+}
+
+// LastPublished returns the "iat" of the token the ledger holds for uri,
+// zero when it holds none (issuer.LastPublisher).
+func (p *StatusPublisher) LastPublished(ctx context.Context, uri string) (time.Time, error) {
+	e, err := p.Remote.Status(ctx, uri)
+	if err != nil || e == nil {
+		return time.Time{}, err
+	}
+	return e.IssuedAt, nil
 }
 
 // PublishStatusList publishes or replaces the token at uri and waits until
