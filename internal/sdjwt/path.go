@@ -199,6 +199,11 @@ func (p Path) child(e any) Path {
 	return c
 }
 
+// Covers reports whether pattern p (whose nil elements stand for any array
+// index) selects the concrete path c or one of its ancestors: whether
+// disclosing what p asks for may reveal c.
+func (p Path) Covers(c Path) bool { return p.prefixOf(c) }
+
 // prefixOf reports whether pattern p selects a prefix of concrete path c.
 func (p Path) prefixOf(c Path) bool {
 	if len(p) > len(c) {

@@ -188,6 +188,27 @@ func LoadFS(overlay fs.FS, cfg Config) (*Catalogue, error) {
 // Programmes returns every programme, by id.
 func (c *Catalogue) Programmes() []*Programme { return slices.Clone(c.programmes) }
 
+// Only returns a catalogue of the programmes with the ids, in that order,
+// sharing this one's tables: what one verifier of several runs. An unknown
+// id is ErrUnknownProgramme; none or a repeated one is an error.
+func (c *Catalogue) Only(ids ...string) (*Catalogue, error) {
+	if len(ids) == 0 {
+		return nil, errors.New("programmes: a catalogue needs at least one programme")
+	}
+	out := &Catalogue{tables: c.tables}
+	for i, id := range ids {
+		if slices.Contains(ids[:i], id) {
+			return nil, fmt.Errorf("programmes: %q is named twice", id)
+		}
+		p, err := c.Lookup(id)
+		if err != nil {
+			return nil, err
+		}
+		out.programmes = append(out.programmes, p)
+	}
+	return out, nil
+}
+
 // Lookup returns the programme with the id.
 func (c *Catalogue) Lookup(id string) (*Programme, error) {
 	for _, p := range c.programmes {

@@ -373,3 +373,35 @@ func TestLoadStrictJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestOnly(t *testing.T) {
+	cat, err := programmes.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := cat.Only("clinic-medication-list", "citizen-card-facility-entry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, p := range sub.Programmes() {
+		ids = append(ids, p.ID())
+	}
+	if strings.Join(ids, ",") != "clinic-medication-list,citizen-card-facility-entry" {
+		t.Errorf("Only kept %v", ids)
+	}
+	if _, err := sub.Lookup("seoul-youth-allowance-2026"); !errors.Is(err, programmes.ErrUnknownProgramme) {
+		t.Errorf("a programme left out is still found: %v", err)
+	}
+	if _, err := cat.Only("no-such-programme"); !errors.Is(err, programmes.ErrUnknownProgramme) {
+		t.Errorf("an unknown id: %v", err)
+	}
+	for _, ids := range [][]string{nil, {"clinic-medication-list", "clinic-medication-list"}} {
+		if _, err := cat.Only(ids...); err == nil {
+			t.Errorf("Only(%q) succeeded", ids)
+		}
+	}
+	if a, b := sub.MedianTables(), cat.MedianTables(); len(a.Years) != len(b.Years) {
+		t.Error("the tables were not kept")
+	}
+}
