@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -401,7 +402,27 @@ type slogLogger struct{ l *slog.Logger }
 
 func (s slogLogger) Debug(msg string, kv ...any) { s.l.Debug(msg, kv...) }
 func (s slogLogger) Info(msg string, kv ...any)  { s.l.Info(msg, kv...) }
-func (s slogLogger) Error(msg string, kv ...any) { s.l.Error(msg, kv...) }
+func (s slogLogger) Error(msg string, kv ...any) {
+	if stopping(msg, kv) {
+		s.l.Debug(msg, kv...)
+		return
+	}
+	s.l.Error(msg, kv...)
+}
+
+// stopping reports whether an error CometBFT logs is its listeners
+// closing as the node stops: noise, not a failure.
+func stopping(msg string, kv []any) bool {
+	if msg == "Stopped accept routine, as transport is closed" {
+		return true
+	}
+	for _, v := range kv {
+		if err, ok := v.(error); ok && errors.Is(err, net.ErrClosed) {
+			return true
+		}
+	}
+	return false
+}
 func (s slogLogger) With(kv ...any) cmtlog.Logger {
 	return slogLogger{s.l.With(kv...)}
 }

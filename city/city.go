@@ -1,0 +1,538 @@
+package city
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	issuersqlite "github.com/seoulid/seoulid/issuer/store/sqlite"
+	"github.com/seoulid/seoulid/registry"
+	"github.com/seoulid/seoulid/registry/node"
+	"github.com/seoulid/seoulid/registry/resolver"
+	"github.com/seoulid/seoulid/registry/resolverhttp"
+	"github.com/seoulid/seoulid/verifier"
+	vp "github.com/seoulid/seoulid/verifier/oid4vp"
+	"github.com/seoulid/seoulid/verifier/portal"
+	"github.com/seoulid/seoulid/verifier/programmes"
+	verifiersqlite "github.com/seoulid/seoulid/verifier/store/sqlite"
+	"github.com/seoulid/seoulid/wallet"
+	"github.com/seoulid/seoulid/wallet/keystore"
+	wci "github.com/seoulid/seoulid/wallet/oid4vci"
+	wvp "github.com/seoulid/seoulid/wallet/oid4vp"
+	"github.com/seoulid/seoulid/wallet/store"
+	"github.com/seoulid/seoulid/wallet/web"
+)
+
+// ServicesFile is the file, in the data dir, that lists the running
+// city's services (Service, as JSON).
+const ServicesFile = "services.json"
+
+// Config sets up a city. DataDir is required; every other zero value has
+// the meaning its field says.
+type Config struct {
+	// DataDir holds everything the city keeps: the ledger, each service's
+	// key (mode 0600) and database, the wallet, city.json and
+	// services.json. A later Start with the same DataDir finds it all.
+	DataDir string
+	// Host is the address every service listens on; "" means 127.0.0.1.
+	// The city is for one machine: its services speak plain HTTP on
+	// loopback.
+	Host string
+	// FirstPort is the port of the first service at the first start (the
+	// others follow: see city.json); 0 means 8400, and a negative value
+	// means free ports chosen by the system. Later starts use the ports
+	// city.json recorded.
+	FirstPort int
+	// BlockInterval is how long the ledger waits for a transaction before
+	// making an empty block; 0 means 2 s.
+	BlockInterval time.Duration
+	// PublishInterval is how often an issuer publishes its changed status
+	// lists to the ledger; 0 means 2 s.
+	PublishInterval time.Duration
+	// StatusMaxAge is how long a verifier uses a status list it read from
+	// the ledger before reading it again; 0 means 10 s. A revocation
+	// reaches the verifiers within PublishInterval plus this.
+	StatusMaxAge time.Duration
+	// Logger receives every service's log, with a "service" attribute;
+	// nil discards.
+	Logger *slog.Logger
+	// Now is the clock of the issuers, verifiers and wallet; nil means
+	// time.Now.
+	Now func() time.Time
+}
+
+// Service is one running service of the city, as printed by seoulid up
+// and written to services.json.
+type Service struct {
+	Slug string         `json:"slug"`
+	Name registry.Names `json:"name"`
+	Role Role           `json:"role"`
+	URL  string         `json:"url"`
+	DID  string         `json:"did,omitempty"`
+	// Types are the credential types an issuer is authorised for;
+	// Programmes the programmes a verifier runs.
+	Types      []string `json:"types,omitempty"`
+	Programmes []string `json:"programmes,omitempty"`
+	// TokenFile is, for an issuer, the file holding its first back-office
+	// operator's token; PINFile, for the wallet, the file holding its
+	// development PIN. Both are readable by their owner only.
+	TokenFile string `json:"operator_token_file,omitempty"`
+	PINFile   string `json:"pin_file,omitempty"`
+}
+
+// City is a running city. Stop it with Close.
+type City struct {
+	cfg      Config
+	log      *slog.Logger
+	node     *node.Node
+	remote   *node.Remote
+	services []Service
+	servers  []*http.Server
+	failed   chan error
+	cancel   context.CancelFunc
+	bgCtx    context.Context
+	chain    string
+	bg       sync.WaitGroup
+	closers  []func() error
+	issuers  map[string]*issuerUnit
+	records  map[string]verifier.Store // verifier slug → its decision records
+	once     sync.Once
+	closeErr error
+}
+
+// Start brings the city up: the ledger node with the genesis council
+// (made at the first start), every service of Plan registered and
+// authorised on the ledger (only what the ledger does not already say),
+// the resolver and the wallet UI, each on its own port; then writes
+// services.json. On error, whatever had started is stopped.
+func Start(ctx context.Context, cfg Config) (c *City, err error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("city: a data dir is required")
+	}
+	if cfg.Host == "" {
+		cfg.Host = "127.0.0.1"
+	}
+	if ip := net.ParseIP(cfg.Host); ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("city: host %q is not a loopback address: the local city serves this machine only", cfg.Host)
+	}
+	switch {
+	case cfg.FirstPort == 0:
+		cfg.FirstPort = 8400
+	case cfg.FirstPort < 0:
+		cfg.FirstPort = 0
+	}
+	if cfg.BlockInterval == 0 {
+		cfg.BlockInterval = 2 * time.Second
+	}
+	if cfg.PublishInterval == 0 {
+		cfg.PublishInterval = 2 * time.Second
+	}
+	if cfg.StatusMaxAge == 0 {
+		cfg.StatusMaxAge = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("city: %w", err)
+	}
+	lay, changed, err := loadLayout(cfg.DataDir, cfg.Host, cfg.FirstPort)
+	if err != nil {
+		return nil, err
+	}
+
+	bgCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	c = &City{cfg: cfg, log: cfg.Logger, failed: make(chan error, len(Plan)+4), cancel: cancel, bgCtx: bgCtx, issuers: map[string]*issuerUnit{}, records: map[string]verifier.Store{}}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, c.Close())
+			c = nil
+		}
+	}()
+
+	// Listen first, so that a port in use stops the city before anything
+	// is written.
+	listeners := map[string]net.Listener{}
+	defer func() {
+		for _, ln := range listeners {
+			ln.Close() // the servers own the ones they serve; closing again is harmless
+		}
+	}()
+	for _, s := range slugs() {
+		if s == slugRPC || s == slugP2P {
+			continue
+		}
+		ln, err := net.Listen("tcp", lay.addr(s))
+		if err != nil {
+			return nil, fmt.Errorf("city: %s: %w (another city or program uses the port; stop it, or start with another data dir)", s, err)
+		}
+		listeners[s] = ln
+	}
+	if changed {
+		if err := lay.save(cfg.DataDir); err != nil {
+			return nil, fmt.Errorf("city: %w", err)
+		}
+	}
+
+	// The ledger.
+	home := filepath.Join(cfg.DataDir, ledgerDir)
+	if _, err := os.Stat(filepath.Join(home, "config", "genesis.json")); errors.Is(err, fs.ErrNotExist) {
+		if _, err := node.Init(home, node.Options{ChainID: chainID, P2PPort: lay.Ports[slugP2P], RPCPort: lay.Ports[slugRPC],
+			EmptyBlockInterval: cfg.BlockInterval}); err != nil {
+			return nil, fmt.Errorf("city: making the ledger: %w", err)
+		}
+		c.log.Info("made the ledger with the genesis council", "home", home)
+	}
+	if c.node, err = node.Start(home, c.log.With("service", "ledger")); err != nil {
+		return nil, err
+	}
+	rpcURL := "http://" + lay.addr(slugRPC)
+	if c.remote, err = node.Dial(rpcURL); err != nil {
+		return nil, err
+	}
+	chain, err := waitForNode(ctx, c.remote)
+	if err != nil {
+		return nil, err
+	}
+	c.chain = chain
+	cn, err := readCouncil(home)
+	if err != nil {
+		return nil, err
+	}
+	reg := &registrar{remote: c.remote, council: cn, chain: chain}
+	c.services = append(c.services,
+		Service{Slug: slugRPC, Role: RoleLedger, Name: registry.Names{Ko: "레지스트리 원장", En: "Registry ledger"}, URL: rpcURL})
+
+	// The resolver: the node's DID resolution and registry reads.
+	res, err := resolverhttp.New(&resolver.Resolver{Seoul: c.node.Reader()}, resolverhttp.Config{Logger: c.log.With("service", slugResolver)})
+	if err != nil {
+		return nil, err
+	}
+	c.serve(slugResolver, listeners[slugResolver], res)
+	delete(listeners, slugResolver)
+	c.services = append(c.services, Service{Slug: slugResolver, Role: RoleResolver, Name: registry.Names{Ko: "DID 리졸버", En: "DID resolver"}, URL: "http://" + lay.addr(slugResolver)})
+
+	for _, a := range Plan {
+		dir := filepath.Join(cfg.DataDir, string(a.Role)+"s", a.Slug)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("city: %w", err)
+		}
+		url := "http://" + lay.addr(a.Slug)
+		var svc Service
+		switch a.Role {
+		case RoleIssuer:
+			svc, err = c.startIssuer(ctx, reg, a, dir, url, listeners[a.Slug])
+		case RoleVerifier:
+			svc, err = c.startVerifier(ctx, reg, a, dir, url, listeners[a.Slug])
+		default:
+			err = fmt.Errorf("city: %s has role %q", a.Slug, a.Role)
+		}
+		if err != nil {
+			return nil, err
+		}
+		delete(listeners, a.Slug)
+		c.services = append(c.services, svc)
+	}
+
+	w, err := c.startWallet(ctx, filepath.Join(cfg.DataDir, "wallet"), "http://"+lay.addr(slugWallet), listeners[slugWallet])
+	if err != nil {
+		return nil, err
+	}
+	delete(listeners, slugWallet)
+	c.services = append(c.services, w)
+
+	b, err := json.MarshalIndent(map[string]any{"chain_id": chain, "ledger_home": home, "services": c.services}, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFileAtomic(filepath.Join(cfg.DataDir, ServicesFile), append(b, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("city: writing %s: %w", ServicesFile, err)
+	}
+	c.log.Info("the city is up", "services", len(c.services), "data_dir", cfg.DataDir)
+	return c, nil
+}
+
+// Services returns the running services, in table order.
+func (c *City) Services() []Service { return append([]Service(nil), c.services...) }
+
+// Service returns the service with the slug, or false.
+func (c *City) Service(slug string) (Service, bool) {
+	for _, s := range c.services {
+		if s.Slug == slug {
+			return s, true
+		}
+	}
+	return Service{}, false
+}
+
+// Record returns the decision record a verifier keeps for a request:
+// what an auditor of the verifier would find in its database.
+func (c *City) Record(ctx context.Context, slug, requestID string) (*verifier.Record, error) {
+	st, ok := c.records[slug]
+	if !ok {
+		return nil, fmt.Errorf("city: no verifier %q", slug)
+	}
+	return st.Record(ctx, requestID, c.cfg.Now())
+}
+
+// Remote is a client of the city's ledger node.
+func (c *City) Remote() *node.Remote { return c.remote }
+
+// Ledger is the in-process node.
+func (c *City) Ledger() *node.Node { return c.node }
+
+// Failed delivers the first error of a service that stopped serving.
+func (c *City) Failed() <-chan error { return c.failed }
+
+// serve runs h on ln until Close.
+func (c *City) serve(slug string, ln net.Listener, h http.Handler) {
+	c.servers = append(c.servers, c.server(slug, ln, h))
+}
+
+// server runs h on ln until the server is shut down; a failure to serve
+// is reported on Failed.
+func (c *City) server(slug string, ln net.Listener, h http.Handler) *http.Server {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      90 * time.Second,
+		IdleTimeout:       time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(c.log.With("service", slug, "module", "http").Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			select {
+			case c.failed <- fmt.Errorf("city: %s: %w", slug, err):
+			default:
+			}
+		}
+	}()
+	return srv
+}
+
+// background runs f until Close.
+func (c *City) background(f func()) {
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		f()
+	}()
+}
+
+func (c *City) startIssuer(ctx context.Context, reg *registrar, a Agency, dir, url string, ln net.Listener) (Service, error) {
+	if err := recoverRotation(ctx, c.remote, dir); err != nil {
+		return Service{}, err
+	}
+	key, d, err := serviceKey(dir)
+	if err != nil {
+		return Service{}, err
+	}
+	if err := reg.ensureDID(ctx, a, key, d); err != nil {
+		return Service{}, err
+	}
+	vcts, err := issuerTypes(a)
+	if err != nil {
+		return Service{}, err
+	}
+	if err := reg.ensureIssuer(ctx, d, vcts); err != nil {
+		return Service{}, err
+	}
+	st, err := issuersqlite.Open(ctx, filepath.Join(dir, "issuer.db"))
+	if err != nil {
+		return Service{}, fmt.Errorf("city: %s: %w", a.Slug, err)
+	}
+	c.closers = append(c.closers, st.Close)
+	u := &issuerUnit{a: a, dir: dir, url: url, addr: ln.Addr().String(), did: d, vcts: vcts, st: st, key: key}
+	if err := u.run(c, ln); err != nil {
+		return Service{}, err
+	}
+	c.issuers[a.Slug] = u
+	c.closers = append(c.closers, func() error { return u.halt() })
+	tokenFile := filepath.Join(dir, "operator-token")
+	n, err := st.CountOperators(ctx)
+	if err != nil {
+		return Service{}, fmt.Errorf("city: %s: counting operators: %w", a.Slug, err)
+	}
+	if n == 0 {
+		_, token, err := u.is.CreateOperator(ctx, "", a.Name.En+" (first operator)")
+		if err != nil {
+			return Service{}, err
+		}
+		if err := writeFileAtomic(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+			return Service{}, fmt.Errorf("city: %s: writing the operator token: %w", a.Slug, err)
+		}
+	}
+	return Service{Slug: a.Slug, Name: a.Name, Role: RoleIssuer, URL: url, DID: d, Types: vcts, TokenFile: tokenFile}, nil
+}
+
+func (c *City) startVerifier(ctx context.Context, reg *registrar, a Agency, dir, url string, ln net.Listener) (Service, error) {
+	log := c.log.With("service", a.Slug)
+	all, err := programmes.Load()
+	if err != nil {
+		return Service{}, err
+	}
+	cat, err := all.Only(a.Programmes...)
+	if err != nil {
+		return Service{}, fmt.Errorf("city: %s: %w", a.Slug, err)
+	}
+	key, d, err := serviceKey(dir)
+	if err != nil {
+		return Service{}, err
+	}
+	if err := reg.ensureDID(ctx, a, key, d); err != nil {
+		return Service{}, err
+	}
+	want, err := purposes(cat)
+	if err != nil {
+		return Service{}, err
+	}
+	if err := reg.ensureVerifier(ctx, d, want); err != nil {
+		return Service{}, err
+	}
+	st, err := verifiersqlite.Open(ctx, filepath.Join(dir, "verifier.db"))
+	if err != nil {
+		return Service{}, fmt.Errorf("city: %s: %w", a.Slug, err)
+	}
+	c.closers = append(c.closers, st.Close)
+	c.records[a.Slug] = st
+	pipe, err := verifier.New(c.remote, verifier.Config{StatusMaxAge: c.cfg.StatusMaxAge, Now: c.cfg.Now})
+	if err != nil {
+		return Service{}, err
+	}
+	x, err := verifier.NewExchange(key, pipe, verifier.ExchangeConfig{DID: d, ResponseURL: url + "/response", Now: c.cfg.Now})
+	if err != nil {
+		return Service{}, err
+	}
+	svc, err := verifier.NewService(x, cat, st, verifier.ServiceConfig{RequestURL: url + "/request", Now: c.cfg.Now, Logger: log.With("module", "verifier")})
+	if err != nil {
+		return Service{}, err
+	}
+	wallets := vp.New(x, svc.OnAnswer, log.With("module", "oid4vp"))
+	page, err := portal.New(svc, cat, portal.Config{Name: map[string]string{"ko": a.Name.Ko, "en": a.Name.En}, PublicURL: url, Now: c.cfg.Now, Logger: log.With("module", "portal")})
+	if err != nil {
+		return Service{}, err
+	}
+	c.serve(a.Slug, ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, vp.PathRequest) || strings.HasPrefix(r.URL.Path, vp.PathResponse) {
+			wallets.ServeHTTP(w, r)
+			return
+		}
+		page.ServeHTTP(w, r)
+	}))
+	c.background(func() { svc.RunPurge(c.bgCtx, time.Minute) })
+	return Service{Slug: a.Slug, Name: a.Name, Role: RoleVerifier, URL: url, DID: d, Programmes: a.Programmes}, nil
+}
+
+// walletPINDigits is the length of the development wallet's PIN.
+const walletPINDigits = 6
+
+func (c *City) startWallet(ctx context.Context, dir, url string, ln net.Listener) (Service, error) {
+	log := c.log.With("service", slugWallet)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return Service{}, fmt.Errorf("city: %w", err)
+	}
+	dev, err := store.OpenFileDeviceSecret(filepath.Join(dir, "device.key"))
+	if err != nil {
+		return Service{}, err
+	}
+	path, pinFile := filepath.Join(dir, "wallet.db"), filepath.Join(dir, "pin")
+	var st *store.Store
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		// A citizen's wallet for trying the city: its PIN is in a file, which
+		// a real wallet's never is.
+		pin, err := randomDigits(walletPINDigits)
+		if err != nil {
+			return Service{}, err
+		}
+		if err := writeFileAtomic(pinFile, []byte(pin+"\n"), 0o600); err != nil {
+			return Service{}, fmt.Errorf("city: writing the wallet's PIN: %w", err)
+		}
+		if st, err = store.Create(ctx, path, dev, []byte(pin), store.Options{}); err != nil {
+			return Service{}, fmt.Errorf("city: making the wallet: %w", err)
+		}
+	} else if st, err = store.Open(ctx, path, dev, store.Options{}); err != nil {
+		return Service{}, fmt.Errorf("city: opening the wallet: %w", err)
+	}
+	c.closers = append(c.closers, st.Close)
+	remote := c.remote
+	h, err := web.New(web.Config{
+		Unlock: func(ctx context.Context, pin []byte) (*wallet.Wallet, error) {
+			if err := st.Unlock(ctx, pin); err != nil {
+				return nil, err
+			}
+			return wallet.New(st, keystore.New(st), WalletLedger{remote}, remote,
+				wci.New(wci.Config{AllowHTTP: true}), wvp.New(remote, wvp.Config{AllowHTTP: true}),
+				wallet.Config{Now: c.cfg.Now, Logger: log.With("module", "wallet")})
+		},
+		Lock:   st.Lock,
+		Now:    c.cfg.Now,
+		Logger: log.With("module", "web"),
+	})
+	if err != nil {
+		return Service{}, err
+	}
+	c.closers = append(c.closers, func() error { h.Close(); return nil })
+	c.serve(slugWallet, ln, h)
+	return Service{Slug: slugWallet, Role: RoleWallet, Name: registry.Names{Ko: "시민 지갑", En: "Citizen's wallet"}, URL: url, PINFile: pinFile}, nil
+}
+
+// randomDigits is n random decimal digits.
+func randomDigits(n int) (string, error) {
+	var b strings.Builder
+	for range n {
+		d, err := rand.Int(rand.Reader, big.NewInt(10))
+		if err != nil {
+			return "", err
+		}
+		b.WriteByte(byte('0' + d.Int64()))
+	}
+	return b.String(), nil
+}
+
+// Close stops the city: the HTTP servers (letting requests in flight
+// finish), the background jobs, the stores, then the ledger node. It is
+// safe to call more than once.
+func (c *City) Close() error {
+	c.once.Do(func() {
+		var errs []error
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for _, srv := range c.servers {
+			if err := srv.Shutdown(sctx); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		c.cancel()
+		c.bg.Wait()
+		for i := len(c.closers) - 1; i >= 0; i-- {
+			if err := c.closers[i](); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if c.node != nil {
+			if err := c.node.Stop(); err != nil {
+				errs = append(errs, fmt.Errorf("city: stopping the ledger: %w", err))
+			}
+		}
+		c.closeErr = errors.Join(errs...)
+		c.log.Info("the city stopped")
+	})
+	return c.closeErr
+}

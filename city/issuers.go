@@ -1,0 +1,202 @@
+package city
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/seoulid/seoulid/internal/keys"
+	"github.com/seoulid/seoulid/issuer"
+	"github.com/seoulid/seoulid/issuer/backoffice"
+	"github.com/seoulid/seoulid/issuer/oid4vci"
+	issuersqlite "github.com/seoulid/seoulid/issuer/store/sqlite"
+	"github.com/seoulid/seoulid/registry"
+	"github.com/seoulid/seoulid/registry/node"
+	"github.com/seoulid/seoulid/schemas"
+)
+
+// issuerUnit is one running issuer: restarted with a new key when its
+// agency rotates it (RotateKey).
+type issuerUnit struct {
+	a    Agency
+	dir  string
+	url  string
+	addr string // host:port it listens on
+	did  string
+	vcts []string
+	st   *issuersqlite.Store
+
+	mu        sync.Mutex
+	key       *keys.PrivateKey
+	is        *issuer.Issuer
+	srv       *http.Server
+	pubCancel context.CancelFunc
+	pubDone   chan struct{}
+}
+
+// run makes the issuer with u.key over the store and serves it on ln,
+// with its status list publisher.
+func (u *issuerUnit) run(c *City, ln net.Listener) error {
+	log := c.log.With("service", u.a.Slug)
+	// The ledger takes https status list URIs only; a loopback issuer names
+	// its lists so, and they are read from the ledger.
+	statusURL := "https://" + strings.TrimPrefix(u.url, "http://") + "/status-lists"
+	is, err := issuer.New(u.key, u.st, c.remote, &node.StatusPublisher{Remote: c.remote, Signer: u.key, DID: u.did},
+		backoffice.LogSender{Logger: log.With("module", "sms"), Dev: true},
+		issuer.Config{URL: u.url, DID: u.did, Types: u.vcts, StatusListURL: statusURL, Logger: log.With("module", "issuer"), Now: c.cfg.Now})
+	if err != nil {
+		return fmt.Errorf("city: %s: %w", u.a.Slug, err)
+	}
+	wallets, err := oid4vci.New(is, oid4vci.Config{PublicKey: u.key.Public(), Name: schemas.Text{schemas.Korean: u.a.Name.Ko, schemas.English: u.a.Name.En}, Logger: log.With("module", "oid4vci")})
+	if err != nil {
+		return err
+	}
+	office, err := backoffice.New(is, backoffice.Config{Logger: log.With("module", "backoffice")})
+	if err != nil {
+		return err
+	}
+	u.is = is
+	u.srv = c.server(u.a.Slug, ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, backoffice.Prefix) {
+			office.ServeHTTP(w, r)
+			return
+		}
+		wallets.ServeHTTP(w, r)
+	}))
+	pctx, cancel := context.WithCancel(c.bgCtx)
+	u.pubCancel, u.pubDone = cancel, make(chan struct{})
+	go func() {
+		defer close(u.pubDone)
+		is.RunStatusPublisher(pctx, c.cfg.PublishInterval)
+	}()
+	return nil
+}
+
+// halt stops serving (letting requests in flight finish) and the
+// publisher, and publishes the status changes made since its last tick.
+func (u *issuerUnit) halt() error {
+	if u.srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := u.srv.Shutdown(ctx)
+	u.pubCancel()
+	<-u.pubDone
+	if _, perr := u.is.PublishStatusLists(ctx); perr != nil {
+		err = errors.Join(err, fmt.Errorf("city: %s: publishing status lists: %w", u.a.Slug, perr))
+	}
+	u.srv = nil
+	return err
+}
+
+// nextKeyFile holds a rotation's new key until the ledger has it.
+const nextKeyFile = "key.next.jwk"
+
+// RotateKey rotates the signing key of the issuer with the slug, as its
+// agency would: a new Ed25519 key under the next unused key id, a DID
+// update signed by the current key that replaces it with the new one (the
+// old key stays in the DID's history, so what it signed before verifies —
+// DID Core §8.2, docs/did-method-seoul.md), and the issuer restarted on the
+// same port with the new key, which replaces the old one in key.jwk. It
+// returns the new key's id (a DID URL).
+func (c *City) RotateKey(ctx context.Context, slug string) (string, error) {
+	u, ok := c.issuers[slug]
+	if !ok {
+		return "", fmt.Errorf("city: no issuer %q", slug)
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var rec registry.DIDRecord
+	if err := c.remote.Query(ctx, "/did/"+u.did, &rec); err != nil {
+		return "", fmt.Errorf("city: reading %s: %w", u.did, err)
+	}
+	next := 1
+	for _, v := range rec.Versions {
+		for _, k := range v.Keys {
+			if n, err := strconv.Atoi(strings.TrimPrefix(k.ID, "key-")); err == nil && n >= next {
+				next = n + 1
+			}
+		}
+	}
+	fresh, err := keys.Generate(keys.EdDSA)
+	if err != nil {
+		return "", err
+	}
+	frag := "key-" + strconv.Itoa(next)
+	fresh = fresh.WithKeyID(u.did + "#" + frag)
+	b, err := fresh.MarshalPrivateJWK()
+	if err != nil {
+		return "", err
+	}
+	// Written before the ledger hears of it: a crash after the update
+	// leaves the key that the ledger now names (recoverRotation).
+	nextFile := filepath.Join(u.dir, nextKeyFile)
+	if err := writeFileAtomic(nextFile, append(b, '\n'), 0o600); err != nil {
+		return "", fmt.Errorf("city: writing the new key: %w", err)
+	}
+	jwk := fresh.Public().JWK()
+	delete(jwk, "kid")
+	op := &registry.Op{Type: registry.OpDIDUpdate, Actor: u.did, DID: u.did,
+		Keys: []registry.Key{{ID: frag, JWK: jwk, Purposes: []string{registry.PurposeCapabilityInvocation, registry.PurposeAssertionMethod, registry.PurposeAuthentication}}}}
+	reg := &registrar{remote: c.remote, chain: c.chain}
+	if err := reg.submit(ctx, op, u.key); err != nil {
+		os.Remove(nextFile)
+		return "", err
+	}
+	if err := u.halt(); err != nil {
+		c.log.Warn("stopping the issuer for its new key", "service", slug, "err", err)
+	}
+	if err := os.Rename(nextFile, filepath.Join(u.dir, "key.jwk")); err != nil {
+		return "", fmt.Errorf("city: keeping the new key: %w", err)
+	}
+	u.key = fresh
+	ln, err := net.Listen("tcp", u.addr)
+	if err != nil {
+		return "", fmt.Errorf("city: %s: listening again: %w", slug, err)
+	}
+	if err := u.run(c, ln); err != nil {
+		ln.Close()
+		return "", err
+	}
+	c.log.Info("rotated the signing key", "service", slug, "did", u.did, "kid", fresh.KeyID())
+	return fresh.KeyID(), nil
+}
+
+// recoverRotation finishes or forgets a rotation a crash interrupted:
+// the new key replaces key.jwk if the ledger names it, else it is
+// deleted (the ledger never heard of it).
+func recoverRotation(ctx context.Context, remote *node.Remote, dir string) error {
+	nextFile := filepath.Join(dir, nextKeyFile)
+	if _, err := os.Stat(nextFile); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	k, err := readKey(nextFile)
+	if err != nil {
+		return err
+	}
+	d, frag, _ := strings.Cut(k.KeyID(), "#")
+	var rec registry.DIDRecord
+	if err := remote.Query(ctx, "/did/"+d, &rec); err != nil {
+		return fmt.Errorf("city: reading %s to finish a key rotation: %w", d, err)
+	}
+	for _, key := range rec.Latest().Keys {
+		if key.ID != frag {
+			continue
+		}
+		pub, err := keys.PublicKeyFromJWK(key.JWK)
+		if err == nil && pub.Equal(k.Public()) {
+			return os.Rename(nextFile, filepath.Join(dir, "key.jwk"))
+		}
+	}
+	return os.Remove(nextFile)
+}
