@@ -56,6 +56,9 @@ type Exchange struct {
 	pipeline *Pipeline
 	cfg      ExchangeConfig
 	clientID string
+	// metadata is the client_metadata of every request: one value, so
+	// that its encoding is made once (oid4vp.SignRequestObject caches it).
+	metadata *vp.ClientMetadata
 
 	mu      sync.Mutex
 	pending map[string]*Pending
@@ -91,7 +94,13 @@ func NewExchange(s Signer, p *Pipeline, cfg ExchangeConfig) (*Exchange, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Exchange{signer: s, pipeline: p, cfg: cfg, clientID: vp.ClientIDForDID(cfg.DID), pending: map[string]*Pending{}}, nil
+	md := &vp.ClientMetadata{
+		JWKS: cfg.EncryptionKey.JWKS(),
+		VPFormatsSupported: map[string]map[string]any{dcql.FormatSDJWTVC: {
+			"sd-jwt_alg_values": algNames(p.cfg.Algorithms), "kb-jwt_alg_values": algNames(p.cfg.Algorithms),
+		}},
+	}
+	return &Exchange{signer: s, pipeline: p, cfg: cfg, clientID: vp.ClientIDForDID(cfg.DID), metadata: md, pending: map[string]*Pending{}}, nil
 }
 
 // ClientID is the verifier's client id.
@@ -118,12 +127,7 @@ func (x *Exchange) NewRequest(purpose string, query *dcql.Query, mode string) (*
 	req := &vp.AuthorizationRequest{
 		ClientID: x.clientID, ResponseType: vp.ResponseTypeVPToken, ResponseMode: mode,
 		ResponseURI: x.cfg.ResponseURL + "/" + id, Nonce: nonce, State: state, DCQLQuery: query, Purpose: purpose,
-		ClientMetadata: &vp.ClientMetadata{
-			JWKS: x.cfg.EncryptionKey.JWKS(),
-			VPFormatsSupported: map[string]map[string]any{dcql.FormatSDJWTVC: {
-				"sd-jwt_alg_values": algNames(x.pipeline.cfg.Algorithms), "kb-jwt_alg_values": algNames(x.pipeline.cfg.Algorithms),
-			}},
-		},
+		ClientMetadata: x.metadata,
 		IssuedAt: now, ExpiresAt: now.Add(x.cfg.RequestTTL),
 	}
 	if err := req.Validate(); err != nil {

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -303,6 +304,7 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 		}
 		defer pprof.StopCPUProfile()
 	}
+	cpuBefore := cpuTime()
 	respLat := make([]time.Duration, requests)
 	flowLat := make([]time.Duration, requests)
 	var next, failures atomic.Int64
@@ -331,6 +333,7 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpuPer := (cpuTime() - cpuBefore) / time.Duration(requests)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -344,6 +347,7 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 		if err := a.writeJSON(map[string]any{
 			"programme": "citizen-card-facility-entry", "concurrency": concurrency, "requests": requests, "failed": int(failures.Load()),
 			"seconds": elapsed.Seconds(), "decisions_per_second": rate, "gomaxprocs": runtime.GOMAXPROCS(0),
+			"cpu_ms_per_exchange": ms(cpuPer),
 			"response_ms": map[string]any{"p50": ms(percentile(respLat, 50)), "p99": ms(percentile(respLat, 99))},
 			"flow_ms":     map[string]any{"p50": ms(percentile(flowLat, 50)), "p99": ms(percentile(flowLat, 99))},
 		}); err != nil {
@@ -356,6 +360,7 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 		tb.add("exchanges", fmt.Sprintf("%d (%d failed), %d at a time, GOMAXPROCS %d", requests, failures.Load(), concurrency, runtime.GOMAXPROCS(0)))
 		tb.add("elapsed", elapsed.Round(time.Millisecond).String())
 		tb.add("decisions/s", fmt.Sprintf("%.0f", rate))
+		tb.add("CPU per exchange", fmt.Sprintf("%s (both sides; %.0f/s if %d cores were all busy)", round(cpuPer), float64(runtime.GOMAXPROCS(0))*float64(time.Second)/float64(cpuPer), runtime.GOMAXPROCS(0)))
 		tb.add("response", fmt.Sprintf("p50 %s  p99 %s", round(percentile(respLat, 50)), round(percentile(respLat, 99))))
 		tb.add("whole exchange", fmt.Sprintf("p50 %s  p99 %s", round(percentile(flowLat, 50)), round(percentile(flowLat, 99))))
 		if err := tb.write(a.stdout); err != nil {
@@ -366,6 +371,15 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 		return fmt.Errorf("%d of %d exchanges failed; the first: %w", failures.Load(), requests, firstErr)
 	}
 	return nil
+}
+
+// cpuTime is the CPU time (user and system) this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func benchJSON(ctx context.Context, hc *http.Client, method, u string, body, out any) error {

@@ -10,6 +10,11 @@ import (
 	"unicode/utf8"
 )
 
+// Raw is JSON text that Append writes as it is: a value encoded once and
+// written into many documents. Append does not check it; it must be one
+// valid JSON value (from Marshal, say).
+type Raw []byte
+
 // Marshal is Append to a new buffer.
 func Marshal(v any) ([]byte, error) { return Append(make([]byte, 0, 128), v) }
 
@@ -30,6 +35,11 @@ func appendValue(buf []byte, v any, depth int) ([]byte, error) {
 		return buf, fmt.Errorf("jsonx: value nested deeper than %d (a cycle?)", maxEncodeDepth)
 	}
 	switch x := v.(type) {
+	case Raw:
+		if len(x) == 0 {
+			return buf, fmt.Errorf("jsonx: an empty Raw value")
+		}
+		return append(buf, x...), nil
 	case nil:
 		return append(buf, "null"...), nil
 	case bool:

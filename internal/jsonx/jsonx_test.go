@@ -281,3 +281,13 @@ func TestEscapeErrorsAreOneLine(t *testing.T) {
 	_, err = Parse([]byte("\"\\\n\""))
 	require.ErrorContains(t, err, `invalid escape \ followed by byte 0x0a`)
 }
+
+func TestRaw(t *testing.T) {
+	b, err := Marshal(map[string]any{"b": Raw(`{"x":[1,2]}`), "a": 1})
+	if err != nil || string(b) != `{"a":1,"b":{"x":[1,2]}}` {
+		t.Fatalf("%s %v", b, err)
+	}
+	if _, err := Marshal([]any{Raw(nil)}); err == nil {
+		t.Error("an empty Raw was written")
+	}
+}

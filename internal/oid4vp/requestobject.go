@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/seoulid/seoulid/internal/dcql"
@@ -372,11 +373,11 @@ func SignRequestObject(ctx context.Context, s Signer, req *AuthorizationRequest)
 	if aud == "" {
 		aud = AudienceSelfIssued
 	}
-	query, err := asJSON(req.DCQLQuery)
+	query, err := encodeShared(req.DCQLQuery)
 	if err != nil {
 		return "", err
 	}
-	md, err := asJSON(req.ClientMetadata)
+	md, err := encodeShared(req.ClientMetadata)
 	if err != nil {
 		return "", err
 	}
@@ -408,12 +409,39 @@ func SignRequestObject(ctx context.Context, s Signer, req *AuthorizationRequest)
 	return jws.Sign(ctx, s, map[string]any{"typ": RequestObjectType}, payload)
 }
 
-// asJSON turns a Go value into the shapes jsonx writes, through
-// encoding/json.
-func asJSON(v any) (any, error) {
+// shared caches the encodings of the queries and client metadata that
+// SignRequestObject writes: a Verifier signs thousands of request objects
+// with the same few, and encoding them each time was a quarter of signing
+// one. Keys are the values' pointers, which the cache keeps alive, so an
+// address is never reused while cached; the cache forgets everything when
+// it holds maxShared of them.
+var shared struct {
+	mu sync.Mutex
+	m  map[any]jsonx.Raw
+}
+
+const maxShared = 256
+
+// encodeShared is the JSON of *v (a *dcql.Query or a *ClientMetadata,
+// which must not change once a request object is signed with it),
+// cached.
+func encodeShared[T any](v *T) (jsonx.Raw, error) {
+	shared.mu.Lock()
+	b, ok := shared.m[v]
+	shared.mu.Unlock()
+	if ok {
+		return b, nil
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("oid4vp: %w", err)
 	}
-	return jsonx.Parse(b)
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.m == nil || len(shared.m) >= maxShared {
+		shared.m = make(map[any]jsonx.Raw, maxShared)
+	}
+	shared.m[v] = b
+	return b, nil
 }
+
