@@ -128,7 +128,7 @@ func (x *Exchange) NewRequest(purpose string, query *dcql.Query, mode string) (*
 		ClientID: x.clientID, ResponseType: vp.ResponseTypeVPToken, ResponseMode: mode,
 		ResponseURI: x.cfg.ResponseURL + "/" + id, Nonce: nonce, State: state, DCQLQuery: query, Purpose: purpose,
 		ClientMetadata: x.metadata,
-		IssuedAt: now, ExpiresAt: now.Add(x.cfg.RequestTTL),
+		IssuedAt:       now, ExpiresAt: now.Add(x.cfg.RequestTTL),
 	}
 	if err := req.Validate(); err != nil {
 		return nil, err

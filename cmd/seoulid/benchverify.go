@@ -348,8 +348,8 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 			"programme": "citizen-card-facility-entry", "concurrency": concurrency, "requests": requests, "failed": int(failures.Load()),
 			"seconds": elapsed.Seconds(), "decisions_per_second": rate, "gomaxprocs": runtime.GOMAXPROCS(0),
 			"cpu_ms_per_exchange": ms(cpuPer),
-			"response_ms": map[string]any{"p50": ms(percentile(respLat, 50)), "p99": ms(percentile(respLat, 99))},
-			"flow_ms":     map[string]any{"p50": ms(percentile(flowLat, 50)), "p99": ms(percentile(flowLat, 99))},
+			"response_ms":         map[string]any{"p50": ms(percentile(respLat, 50)), "p99": ms(percentile(respLat, 99))},
+			"flow_ms":             map[string]any{"p50": ms(percentile(flowLat, 50)), "p99": ms(percentile(flowLat, 99))},
 		}); err != nil {
 			return err
 		}

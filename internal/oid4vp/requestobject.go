@@ -444,4 +444,3 @@ func encodeShared[T any](v *T) (jsonx.Raw, error) {
 	shared.m[v] = b
 	return b, nil
 }
-
