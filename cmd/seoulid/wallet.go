@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/seoulid/seoulid/city"
 	"github.com/seoulid/seoulid/registry/node"
 	"github.com/seoulid/seoulid/schemas"
 	"github.com/seoulid/seoulid/wallet"
@@ -181,7 +182,7 @@ func (a *app) openWallet(ctx context.Context, f *walletFlags) (*wallet.Wallet, *
 		st.Close()
 		return nil, nil, usageError{fmt.Errorf("--node: %w", err)}
 	}
-	ledger := walletLedger{remote}
+	ledger := city.WalletLedger{Remote: remote}
 	w, err := wallet.New(st, keystore.New(st), ledger, remote,
 		oid4vci.New(oid4vci.Config{AllowHTTP: true}), oid4vp.New(remote, oid4vp.Config{AllowHTTP: true}),
 		wallet.Config{Now: a.now})
@@ -774,7 +775,7 @@ wallet locks itself after --idle-lock of inactivity.`,
 					if err := st.Unlock(ctx, pin); err != nil {
 						return nil, err
 					}
-					return wallet.New(st, keystore.New(st), walletLedger{remote}, remote,
+					return wallet.New(st, keystore.New(st), city.WalletLedger{Remote: remote}, remote,
 						oid4vci.New(oid4vci.Config{AllowHTTP: true}), oid4vp.New(remote, oid4vp.Config{AllowHTTP: true}),
 						wallet.Config{Now: a.now, Logger: logger.With("module", "wallet")})
 				},
