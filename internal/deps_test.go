@@ -15,6 +15,7 @@ const module = "github.com/seoulid/seoulid/"
 // the command line.
 var allowed = map[string][]string{
 	"internal/jsonx":              {},
+	"internal/atomicfile":         {},
 	"internal/b64url":             {},
 	"internal/keys":               {"internal/jsonx", "internal/b64url"},
 	"internal/jws":                {"internal/keys", "internal/jsonx", "internal/b64url"},

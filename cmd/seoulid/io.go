@@ -8,8 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 
+	"github.com/seoulid/seoulid/internal/atomicfile"
 	"github.com/seoulid/seoulid/internal/jsonx"
 	"github.com/seoulid/seoulid/internal/keys"
 )
@@ -135,27 +135,10 @@ func writeSecretFile(path string, data []byte, force bool) error {
 		}
 		return f.Close()
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
 		return describePathErr(err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
 
 func indent(out *bytes.Buffer, b []byte) error { return json.Indent(out, b, "", "  ") }
