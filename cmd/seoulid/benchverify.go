@@ -218,7 +218,11 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 		}
 		page.ServeHTTP(w, r)
 	}), ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
+	// The profile labels what the verifier does side=verifier and what the
+	// load generator does side=wallet (goroutines inherit the label: the
+	// server's connections, the client's transport), so that
+	// go tool pprof -tagfocus side=verifier shows the verifier alone.
+	go pprof.Do(ctx, pprof.Labels("side", "verifier"), func(context.Context) { srv.Serve(ln) })
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
@@ -288,10 +292,17 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 		return resp, time.Since(start), nil
 	}
 
-	for range min(concurrency, 8) {
-		if _, _, err := flow(ctx); err != nil {
-			return fmt.Errorf("warming up: %w", err)
+	var warm error
+	pprof.Do(ctx, pprof.Labels("side", "wallet"), func(ctx context.Context) {
+		for range min(concurrency, 8) {
+			if _, _, err := flow(ctx); err != nil {
+				warm = fmt.Errorf("warming up: %w", err)
+				return
+			}
 		}
+	})
+	if warm != nil {
+		return warm
 	}
 	if cpuProfile != "" {
 		pf, err := os.Create(cpuProfile)
@@ -314,7 +325,7 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 	start := time.Now()
 	for range concurrency {
 		wg.Add(1)
-		go func() {
+		go pprof.Do(ctx, pprof.Labels("side", "wallet"), func(ctx context.Context) {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1)) - 1
@@ -329,7 +340,7 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 				}
 				respLat[i], flowLat[i] = r, f
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
