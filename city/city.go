@@ -23,9 +23,8 @@ import (
 	"github.com/seoulid/seoulid/registry/resolver"
 	"github.com/seoulid/seoulid/registry/resolverhttp"
 	"github.com/seoulid/seoulid/verifier"
-	vp "github.com/seoulid/seoulid/verifier/oid4vp"
-	"github.com/seoulid/seoulid/verifier/portal"
 	"github.com/seoulid/seoulid/verifier/programmes"
+	vserver "github.com/seoulid/seoulid/verifier/server"
 	verifiersqlite "github.com/seoulid/seoulid/verifier/store/sqlite"
 	"github.com/seoulid/seoulid/wallet"
 	"github.com/seoulid/seoulid/wallet/keystore"
@@ -366,24 +365,13 @@ func (c *City) startIssuer(ctx context.Context, reg *registrar, a Agency, dir, u
 	c.issuers[a.Slug] = u
 	c.closers = append(c.closers, func() error { return u.halt() })
 	tokenFile := filepath.Join(dir, "operator-token")
-	n, err := st.CountOperators(ctx)
-	if err != nil {
-		return Service{}, fmt.Errorf("city: %s: counting operators: %w", a.Slug, err)
-	}
-	if n == 0 {
-		_, token, err := u.is.CreateOperator(ctx, "", a.Name.En+" (first operator)")
-		if err != nil {
-			return Service{}, err
-		}
-		if err := writeFileAtomic(tokenFile, []byte(token+"\n"), 0o600); err != nil {
-			return Service{}, fmt.Errorf("city: %s: writing the operator token: %w", a.Slug, err)
-		}
+	if _, err := u.srv.EnsureOperator(ctx, a.Name.En+" (first operator)", tokenFile); err != nil {
+		return Service{}, fmt.Errorf("city: %s: %w", a.Slug, err)
 	}
 	return Service{Slug: a.Slug, Name: a.Name, Role: RoleIssuer, URL: url, DID: d, Types: vcts, TokenFile: tokenFile}, nil
 }
 
 func (c *City) startVerifier(ctx context.Context, reg *registrar, a Agency, dir, url string, ln net.Listener) (Service, error) {
-	log := c.log.With("service", a.Slug)
 	all, err := programmes.Load()
 	if err != nil {
 		return Service{}, err
@@ -412,31 +400,14 @@ func (c *City) startVerifier(ctx context.Context, reg *registrar, a Agency, dir,
 	}
 	c.closers = append(c.closers, st.Close)
 	c.records[a.Slug] = st
-	pipe, err := verifier.New(c.remote, verifier.Config{StatusMaxAge: c.cfg.StatusMaxAge, Now: c.cfg.Now})
+	srv, err := vserver.New(vserver.Config{Key: key, DID: d, URL: url, Programmes: cat, Store: st, Ledger: c.remote,
+		Name: map[string]string{"ko": a.Name.Ko, "en": a.Name.En}, StatusMaxAge: c.cfg.StatusMaxAge,
+		Logger: c.log.With("service", a.Slug), Now: c.cfg.Now})
 	if err != nil {
-		return Service{}, err
+		return Service{}, fmt.Errorf("city: %s: %w", a.Slug, err)
 	}
-	x, err := verifier.NewExchange(key, pipe, verifier.ExchangeConfig{DID: d, ResponseURL: url + "/response", Now: c.cfg.Now})
-	if err != nil {
-		return Service{}, err
-	}
-	svc, err := verifier.NewService(x, cat, st, verifier.ServiceConfig{RequestURL: url + "/request", Now: c.cfg.Now, Logger: log.With("module", "verifier")})
-	if err != nil {
-		return Service{}, err
-	}
-	wallets := vp.New(x, svc.OnAnswer, log.With("module", "oid4vp"))
-	page, err := portal.New(svc, cat, portal.Config{Name: map[string]string{"ko": a.Name.Ko, "en": a.Name.En}, PublicURL: url, Now: c.cfg.Now, Logger: log.With("module", "portal")})
-	if err != nil {
-		return Service{}, err
-	}
-	c.serve(a.Slug, ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, vp.PathRequest) || strings.HasPrefix(r.URL.Path, vp.PathResponse) {
-			wallets.ServeHTTP(w, r)
-			return
-		}
-		page.ServeHTTP(w, r)
-	}))
-	c.background(func() { svc.RunPurge(c.bgCtx, time.Minute) })
+	c.serve(a.Slug, ln, srv)
+	c.background(func() { srv.Run(c.bgCtx) })
 	return Service{Slug: a.Slug, Name: a.Name, Role: RoleVerifier, URL: url, DID: d, Programmes: a.Programmes}, nil
 }
 

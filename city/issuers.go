@@ -15,9 +15,7 @@ import (
 	"time"
 
 	"github.com/seoulid/seoulid/internal/keys"
-	"github.com/seoulid/seoulid/issuer"
-	"github.com/seoulid/seoulid/issuer/backoffice"
-	"github.com/seoulid/seoulid/issuer/oid4vci"
+	"github.com/seoulid/seoulid/issuer/server"
 	issuersqlite "github.com/seoulid/seoulid/issuer/store/sqlite"
 	"github.com/seoulid/seoulid/registry"
 	"github.com/seoulid/seoulid/registry/node"
@@ -35,67 +33,46 @@ type issuerUnit struct {
 	vcts []string
 	st   *issuersqlite.Store
 
-	mu        sync.Mutex
-	key       *keys.PrivateKey
-	is        *issuer.Issuer
-	srv       *http.Server
-	pubCancel context.CancelFunc
-	pubDone   chan struct{}
+	mu      sync.Mutex
+	key     *keys.PrivateKey
+	srv     *server.Server
+	http    *http.Server
+	stopPub context.CancelFunc
+	pubDone chan error
 }
 
-// run makes the issuer with u.key over the store and serves it on ln,
-// with its status list publisher.
+// run makes the issuer's server with u.key over the store and serves it
+// on ln, with its status list publisher.
 func (u *issuerUnit) run(c *City, ln net.Listener) error {
-	log := c.log.With("service", u.a.Slug)
-	// The ledger takes https status list URIs only; a loopback issuer names
-	// its lists so, and they are read from the ledger.
-	statusURL := "https://" + strings.TrimPrefix(u.url, "http://") + "/status-lists"
-	is, err := issuer.New(u.key, u.st, c.remote, &node.StatusPublisher{Remote: c.remote, Signer: u.key, DID: u.did},
-		backoffice.LogSender{Logger: log.With("module", "sms"), Dev: true},
-		issuer.Config{URL: u.url, DID: u.did, Types: u.vcts, StatusListURL: statusURL, Logger: log.With("module", "issuer"), Now: c.cfg.Now})
+	srv, err := server.New(server.Config{Key: u.key, DID: u.did, Types: u.vcts, URL: u.url,
+		Name:  schemas.Text{schemas.Korean: u.a.Name.Ko, schemas.English: u.a.Name.En},
+		Store: u.st, Trust: c.remote, Publisher: &node.StatusPublisher{Remote: c.remote, Signer: u.key, DID: u.did},
+		Dev: true, PublishInterval: c.cfg.PublishInterval, Logger: c.log.With("service", u.a.Slug), Now: c.cfg.Now})
 	if err != nil {
 		return fmt.Errorf("city: %s: %w", u.a.Slug, err)
 	}
-	wallets, err := oid4vci.New(is, oid4vci.Config{PublicKey: u.key.Public(), Name: schemas.Text{schemas.Korean: u.a.Name.Ko, schemas.English: u.a.Name.En}, Logger: log.With("module", "oid4vci")})
-	if err != nil {
-		return err
-	}
-	office, err := backoffice.New(is, backoffice.Config{Logger: log.With("module", "backoffice")})
-	if err != nil {
-		return err
-	}
-	u.is = is
-	u.srv = c.server(u.a.Slug, ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, backoffice.Prefix) {
-			office.ServeHTTP(w, r)
-			return
-		}
-		wallets.ServeHTTP(w, r)
-	}))
+	u.srv = srv
+	u.http = c.server(u.a.Slug, ln, srv)
 	pctx, cancel := context.WithCancel(c.bgCtx)
-	u.pubCancel, u.pubDone = cancel, make(chan struct{})
-	go func() {
-		defer close(u.pubDone)
-		is.RunStatusPublisher(pctx, c.cfg.PublishInterval)
-	}()
+	u.stopPub, u.pubDone = cancel, make(chan error, 1)
+	go func() { u.pubDone <- srv.Run(pctx) }()
 	return nil
 }
 
 // halt stops serving (letting requests in flight finish) and the
-// publisher, and publishes the status changes made since its last tick.
+// publisher, which publishes the status changes made since its last tick.
 func (u *issuerUnit) halt() error {
-	if u.srv == nil {
+	if u.http == nil {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := u.srv.Shutdown(ctx)
-	u.pubCancel()
-	<-u.pubDone
-	if _, perr := u.is.PublishStatusLists(ctx); perr != nil {
-		err = errors.Join(err, fmt.Errorf("city: %s: publishing status lists: %w", u.a.Slug, perr))
+	err := u.http.Shutdown(ctx)
+	u.stopPub()
+	if perr := <-u.pubDone; perr != nil {
+		err = errors.Join(err, fmt.Errorf("city: %s: %w", u.a.Slug, perr))
 	}
-	u.srv = nil
+	u.http = nil
 	return err
 }
 

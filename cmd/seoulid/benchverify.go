@@ -31,10 +31,8 @@ import (
 	"github.com/seoulid/seoulid/internal/statuslist"
 	"github.com/seoulid/seoulid/registry"
 	"github.com/seoulid/seoulid/schemas"
-	"github.com/seoulid/seoulid/verifier"
-	"github.com/seoulid/seoulid/verifier/oid4vp"
-	"github.com/seoulid/seoulid/verifier/portal"
 	"github.com/seoulid/seoulid/verifier/programmes"
+	vserver "github.com/seoulid/seoulid/verifier/server"
 	"github.com/seoulid/seoulid/verifier/store/sqlite"
 )
 
@@ -190,34 +188,15 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 		return err
 	}
 	defer st.Close()
-	pipe, err := verifier.New(l, verifier.Config{})
-	if err != nil {
-		return err
-	}
-	x, err := verifier.NewExchange(verKey, pipe, verifier.ExchangeConfig{DID: verDID, ResponseURL: base + "/response"})
-	if err != nil {
-		return err
-	}
 	cat, err := programmes.Load()
 	if err != nil {
 		return err
 	}
-	svc, err := verifier.NewService(x, cat, st, verifier.ServiceConfig{RequestURL: base + "/request", Mode: vp.ResponseModeDirectPost})
+	verifierSrv, err := vserver.New(vserver.Config{Key: verKey, DID: verDID, URL: base, Programmes: cat, Store: st, Ledger: l, Mode: vp.ResponseModeDirectPost})
 	if err != nil {
 		return err
 	}
-	wallets := oid4vp.New(x, svc.OnAnswer, nil)
-	page, err := portal.New(svc, cat, portal.Config{})
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, oid4vp.PathRequest) || strings.HasPrefix(r.URL.Path, oid4vp.PathResponse) {
-			wallets.ServeHTTP(w, r)
-			return
-		}
-		page.ServeHTTP(w, r)
-	}), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: verifierSrv, ReadHeaderTimeout: 5 * time.Second}
 	// The profile labels what the verifier does side=verifier and what the
 	// load generator does side=wallet (goroutines inherit the label: the
 	// server's connections, the client's transport), so that

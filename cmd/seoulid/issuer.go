@@ -28,7 +28,7 @@ import (
 	"github.com/seoulid/seoulid/internal/keys"
 	"github.com/seoulid/seoulid/issuer"
 	"github.com/seoulid/seoulid/issuer/backoffice"
-	"github.com/seoulid/seoulid/issuer/oid4vci"
+	"github.com/seoulid/seoulid/issuer/server"
 	"github.com/seoulid/seoulid/issuer/store/postgres"
 	"github.com/seoulid/seoulid/issuer/store/sqlite"
 	"github.com/seoulid/seoulid/registry"
@@ -199,31 +199,21 @@ func (a *app) serveIssuer(ctx context.Context, f *serveFlags) error {
 	}
 	defer st.Close()
 
-	is, err := issuer.New(key, st, remote, &node.StatusPublisher{Remote: remote, Signer: key, DID: d},
-		backoffice.LogSender{Logger: logger.With("module", "sms"), Dev: f.dev},
-		issuer.Config{URL: publicURL, DID: d, Types: vcts, StatusListURL: statusURL, Logger: logger.With("module", "issuer"), Now: a.now})
+	srv, err := server.New(server.Config{Key: key, DID: d, Types: vcts, URL: publicURL, StatusListURL: statusURL,
+		Name: schemas.Text{schemas.Korean: f.agency, schemas.English: f.agencyEn}, Store: st, Trust: remote,
+		Publisher: &node.StatusPublisher{Remote: remote, Signer: key, DID: d}, Dev: f.dev, PublishInterval: f.publishEvery,
+		Logger: logger, Now: a.now})
 	if err != nil {
 		return err
 	}
-	if err := a.firstOperator(ctx, is, f, logger); err != nil {
+	tokenFile := filepath.Join(f.dataDir, operatorTokenFile)
+	if made, err := srv.EnsureOperator(ctx, f.agency+" (first operator)", tokenFile); err != nil {
 		return err
+	} else if made {
+		fmt.Fprintf(a.stdout, "created the first operator; its token is in %s (readable by its owner only): use it with --token-file, and add other operators from the back office\n", tokenFile)
 	}
-	wallet, err := oid4vci.New(is, oid4vci.Config{PublicKey: key.Public(), Name: schemas.Text{schemas.Korean: f.agency, schemas.English: f.agencyEn}, Logger: logger.With("module", "oid4vci")})
-	if err != nil {
-		return err
-	}
-	office, err := backoffice.New(is, backoffice.Config{Logger: logger.With("module", "backoffice")})
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasPrefix(r.URL.Path, backoffice.Prefix) {
-				office.ServeHTTP(w, r)
-				return
-			}
-			wallet.ServeHTTP(w, r)
-		}),
+	hs := &http.Server{
+		Handler:           srv,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -232,13 +222,10 @@ func (a *app) serveIssuer(ctx context.Context, f *serveFlags) error {
 		ErrorLog:          slog.NewLogLogger(logger.With("module", "http").Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- hs.Serve(ln) }()
 	pubCtx, cancelPub := context.WithCancel(ctx)
-	published := make(chan struct{})
-	go func() {
-		defer close(published)
-		is.RunStatusPublisher(pubCtx, f.publishEvery)
-	}()
+	published := make(chan error, 1)
+	go func() { published <- srv.Run(pubCtx) }()
 	logger.Info("issuer running", "agency", f.agency, "url", publicURL, "addr", ln.Addr().String(), "did", d, "types", strings.Join(vcts, ","), "store", storeName, "node", f.nodeURL, "dev", f.dev)
 
 	var failed error
@@ -250,17 +237,14 @@ func (a *app) serveIssuer(ctx context.Context, f *serveFlags) error {
 	logger.Info("stopping")
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	if err := hs.Shutdown(sctx); err != nil {
 		logger.Warn("http server shutdown", "err", err)
 	}
+	// Run publishes the status changes made since its last tick before it
+	// returns: they reach the ledger before the issuer stops.
 	cancelPub()
-	<-published
-	// Status changes made since the last tick reach the ledger before the
-	// issuer stops, not at its next start.
-	if n, err := is.PublishStatusLists(sctx); err != nil {
+	if err := <-published; err != nil {
 		logger.Error("publishing status lists before stopping", "err", err)
-	} else if n > 0 {
-		logger.Info("published status lists", "lists", n)
 	}
 	logger.Info("stopped")
 	return failed
@@ -278,11 +262,7 @@ func statusListURL(flag, publicURL string) (string, error) {
 		}
 		return strings.TrimSuffix(flag, "/"), nil
 	}
-	base := strings.TrimSuffix(publicURL, "/")
-	if rest, ok := strings.CutPrefix(base, "http://"); ok {
-		base = "https://" + rest
-	}
-	return base + "/status-lists", nil
+	return server.DefaultStatusListURL(publicURL), nil
 }
 
 func isLoopback(addr net.Addr) bool {
@@ -432,30 +412,6 @@ func openIssuerStore(ctx context.Context, dir, pg string) (issuer.Store, string,
 		return nil, "", fmt.Errorf("opening %s: %w", file, err)
 	}
 	return st, file, nil
-}
-
-// firstOperator creates the first operator of a new store and writes its
-// token to DIR/operator-token.
-func (a *app) firstOperator(ctx context.Context, is *issuer.Issuer, f *serveFlags, logger *slog.Logger) error {
-	n, err := is.Store().CountOperators(ctx)
-	if err != nil {
-		return fmt.Errorf("counting operators: %w", err)
-	}
-	if n > 0 {
-		return nil
-	}
-	op, token, err := is.CreateOperator(ctx, "", f.agency+" (first operator)")
-	if err != nil {
-		return err
-	}
-	file := filepath.Join(f.dataDir, operatorTokenFile)
-	// A token file left from an earlier store is of no use: replace it.
-	if err := writeSecretFile(file, []byte(token+"\n"), true); err != nil {
-		return fmt.Errorf("writing the first operator's token: %w", err)
-	}
-	fmt.Fprintf(a.stdout, "created the first operator; its token is in %s (readable by its owner only): use it with --token-file, and add other operators from the back office\n", file)
-	logger.Info("created the first operator", "operator", op.ID, "file", file)
-	return nil
 }
 
 // clientFlags are the flags of the back-office clients.

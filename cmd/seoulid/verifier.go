@@ -27,9 +27,8 @@ import (
 	"github.com/seoulid/seoulid/registry"
 	"github.com/seoulid/seoulid/registry/node"
 	"github.com/seoulid/seoulid/verifier"
-	"github.com/seoulid/seoulid/verifier/oid4vp"
-	"github.com/seoulid/seoulid/verifier/portal"
 	"github.com/seoulid/seoulid/verifier/programmes"
+	vserver "github.com/seoulid/seoulid/verifier/server"
 	"github.com/seoulid/seoulid/verifier/store/postgres"
 	"github.com/seoulid/seoulid/verifier/store/sqlite"
 )
@@ -148,42 +147,24 @@ func (a *app) serveVerifier(ctx context.Context, f *verifierFlags) error {
 	}
 	defer st.Close()
 
-	pipe, err := verifier.New(remote, verifier.Config{Now: a.now})
+	srv, err := vserver.New(vserver.Config{Key: key, DID: d, URL: publicURL, Programmes: cat, Store: st, Ledger: remote,
+		Name: map[string]string{"ko": f.agency, "en": f.agencyEn}, PurgeEvery: f.purgeEvery, Logger: logger, Now: a.now})
 	if err != nil {
 		return err
 	}
-	x, err := verifier.NewExchange(key, pipe, verifier.ExchangeConfig{DID: d, ResponseURL: publicURL + "/response", Now: a.now})
-	if err != nil {
-		return err
-	}
-	svc, err := verifier.NewService(x, cat, st, verifier.ServiceConfig{RequestURL: publicURL + "/request", Now: a.now, Logger: logger.With("module", "verifier")})
-	if err != nil {
-		return err
-	}
-	wallets := oid4vp.New(x, svc.OnAnswer, logger.With("module", "oid4vp"))
-	page, err := portal.New(svc, cat, portal.Config{Name: map[string]string{"ko": f.agency, "en": f.agencyEn}, PublicURL: publicURL, Now: a.now, Logger: logger.With("module", "portal")})
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasPrefix(r.URL.Path, oid4vp.PathRequest) || strings.HasPrefix(r.URL.Path, oid4vp.PathResponse) {
-				wallets.ServeHTTP(w, r)
-				return
-			}
-			page.ServeHTTP(w, r)
-		}),
+	hs := &http.Server{
+		Handler:           srv,
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 90 * time.Second,
 		IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10,
 		ErrorLog: slog.NewLogLogger(logger.With("module", "http").Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- hs.Serve(ln) }()
 	purgeCtx, cancelPurge := context.WithCancel(ctx)
 	purged := make(chan struct{})
 	go func() {
 		defer close(purged)
-		svc.RunPurge(purgeCtx, f.purgeEvery)
+		srv.Run(purgeCtx)
 	}()
 	var ids []string
 	for _, p := range cat.Programmes() {
@@ -201,7 +182,7 @@ func (a *app) serveVerifier(ctx context.Context, f *verifierFlags) error {
 	logger.Info("stopping")
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	if err := hs.Shutdown(sctx); err != nil {
 		logger.Warn("http server shutdown", "err", err)
 	}
 	cancelPurge()
