@@ -16,6 +16,8 @@ const module = "github.com/seoulid/seoulid/"
 var allowed = map[string][]string{
 	"internal/jsonx":              {},
 	"internal/atomicfile":         {},
+	"internal/devca":              {"internal/atomicfile"},
+	"internal/ops":                {},
 	"internal/b64url":             {},
 	"internal/keys":               {"internal/jsonx", "internal/b64url"},
 	"internal/jws":                {"internal/keys", "internal/jsonx", "internal/b64url"},
@@ -35,7 +37,7 @@ var allowed = map[string][]string{
 
 // speaksHTTP are the only packages that may import net/http themselves:
 // cores take context and typed values, and HTTP lives at the edges.
-var speaksHTTP = map[string]bool{"internal/sdjwtvc/issuermeta": true, "internal/didweb": true, "internal/safehttp": true}
+var speaksHTTP = map[string]bool{"internal/sdjwtvc/issuermeta": true, "internal/didweb": true, "internal/safehttp": true, "internal/ops": true}
 
 // TestDependencyRules checks the direct imports of every package under
 // internal/ (test files excluded) against the rules above.

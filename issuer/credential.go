@@ -156,6 +156,9 @@ func (is *Issuer) Credential(ctx context.Context, req CredentialRequest) ([]Issu
 		if err != nil {
 			return nil, fmt.Errorf("issuer: storing the issuance: %w", err)
 		}
+		if is.cfg.OnIssued != nil {
+			is.cfg.OnIssued(offer.VCT, len(out))
+		}
 		return out, nil
 	}
 }

@@ -86,6 +86,9 @@ type Config struct {
 	StatusListURL string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// OnIssued, when set, is told of every issuance once it is stored:
+	// the type and how many copies (for metrics; it must not block).
+	OnIssued func(vct string, copies int)
 	// Rand is the source of codes, tokens, nonces and status indexes; nil
 	// means crypto/rand.
 	Rand io.Reader

@@ -316,6 +316,25 @@ func TestStatusListRollover(t *testing.T) {
 	}
 }
 
+// OnIssued is told of each issuance once it is stored: its type and its
+// copies.
+func TestOnIssued(t *testing.T) {
+	f := newFixture(t, 0)
+	var got []string
+	is, err := issuer.New(f.key, f.store, trustAll{}, f.pub, nil, issuer.Config{URL: url, DID: did, Types: []string{resVCT, cardVCT},
+		Now: func() time.Time { return f.now }, OnIssued: func(vct string, n int) { got = append(got, fmt.Sprint(vct, " ", n)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.is = is
+	h1, _ := keys.Generate(keys.ES256)
+	h2, _ := keys.Generate(keys.ES256)
+	f.issue(t, h1, h2)
+	if len(got) != 1 || got[0] != resVCT+" 2" {
+		t.Errorf("OnIssued was told %v", got)
+	}
+}
+
 // strictLedger takes only a token newer than the one it holds, to the
 // second, as the registry does, and says when it last published.
 type strictLedger struct {

@@ -31,6 +31,10 @@ type ServiceConfig struct {
 	Now func() time.Time
 	// Logger logs at the edges; nil discards.
 	Logger *slog.Logger
+	// OnDecided, when set, is told of every answer once its record is
+	// stored: the programme and the outcome (eligible, not_eligible,
+	// undetermined, declined or refused). For metrics; it must not block.
+	OnDecided func(programme, outcome string)
 }
 
 // Service is a verifier's whole job: it makes a request for a programme,
@@ -196,6 +200,9 @@ func (s *Service) OnAnswer(ctx context.Context, a *Answer) (string, error) {
 	}
 	if err := s.store.PutRecord(ctx, rec); err != nil {
 		return "", fmt.Errorf("verifier: keeping the decision: %w", err)
+	}
+	if s.cfg.OnDecided != nil {
+		s.cfg.OnDecided(rec.Programme, rec.Outcome)
 	}
 	s.mu.Lock()
 	s.requests[st.ID] = &next

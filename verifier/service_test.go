@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,7 +46,14 @@ func TestService(t *testing.T) {
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "verifier.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
-	svc, err := verifier.NewService(x, cat, st, verifier.ServiceConfig{RequestURL: "https://library.example/request", Mode: vp.ResponseModeDirectPost, Now: now})
+	var decidedMu sync.Mutex
+	var decided []string
+	svc, err := verifier.NewService(x, cat, st, verifier.ServiceConfig{RequestURL: "https://library.example/request", Mode: vp.ResponseModeDirectPost, Now: now,
+		OnDecided: func(programme, outcome string) {
+			decidedMu.Lock()
+			defer decidedMu.Unlock()
+			decided = append(decided, programme+" "+outcome)
+		}})
 	require.NoError(t, err)
 
 	_, err = svc.Start(ctx, "citizen-card-facility-entry", nil)
@@ -120,6 +128,11 @@ func TestService(t *testing.T) {
 	unbound := answer("SEOUL-LIB-0001", "district") // not what was asked
 	assert.Equal(t, "refused", unbound.State)
 	assert.NotEmpty(t, unbound.Reason)
+
+	decidedMu.Lock()
+	assert.Equal(t, []string{"citizen-card-facility-entry eligible", "citizen-card-facility-entry not_eligible", "citizen-card-facility-entry refused"}, decided,
+		"OnDecided is told of every stored answer")
+	decidedMu.Unlock()
 
 	// The purge job: after the read window every record is gone.
 	w.now = w.now.Add(verifier.ReadWindow + time.Second)
