@@ -3,6 +3,7 @@ package city
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/seoulid/seoulid/internal/devca"
+	"github.com/seoulid/seoulid/internal/ops"
+	"github.com/seoulid/seoulid/internal/safehttp"
+	iserver "github.com/seoulid/seoulid/issuer/server"
 	issuersqlite "github.com/seoulid/seoulid/issuer/store/sqlite"
 	"github.com/seoulid/seoulid/registry"
 	"github.com/seoulid/seoulid/registry/node"
@@ -54,6 +59,12 @@ type Config struct {
 	// means free ports chosen by the system. Later starts use the ports
 	// city.json recorded.
 	FirstPort int
+	// TLS serves every service but the ledger's RPC over HTTPS, with a
+	// certificate for 127.0.0.1, ::1 and localhost from a local CA made
+	// under DataDir/tls at the first such start (internal/devca): for
+	// wallets that insist on https. The CA's certificate is CAFile in
+	// services.json; the city's own wallet trusts it.
+	TLS bool
 	// BlockInterval is how long the ledger waits for a transaction before
 	// making an empty block; 0 means 2 s.
 	BlockInterval time.Duration
@@ -89,6 +100,9 @@ type Service struct {
 	// development PIN. Both are readable by their owner only.
 	TokenFile string `json:"operator_token_file,omitempty"`
 	PINFile   string `json:"pin_file,omitempty"`
+	// Metrics is the service's Prometheus endpoint; every service but the
+	// ledger's RPC also answers /healthz and /readyz.
+	Metrics string `json:"metrics,omitempty"`
 }
 
 // City is a running city. Stop it with Close.
@@ -107,6 +121,12 @@ type City struct {
 	closers  []func() error
 	issuers  map[string]*issuerUnit
 	records  map[string]verifier.Store // verifier slug → its decision records
+	// With TLS: the servers' configuration, the CA's file, and the client
+	// of the city's own wallet, which trusts the CA.
+	tls      *tls.Config
+	caFile   string
+	scheme   string
+	clientHC *http.Client
 	once     sync.Once
 	closeErr error
 }
@@ -154,9 +174,30 @@ func Start(ctx context.Context, cfg Config) (c *City, err error) {
 	if err != nil {
 		return nil, err
 	}
+	var tlsCfg *tls.Config
+	var caFile string
+	var clientHC *http.Client
+	scheme := "http"
+	if cfg.TLS {
+		files, err := devca.Ensure(filepath.Join(cfg.DataDir, "tls"), nil, cfg.Now())
+		if err != nil {
+			return nil, fmt.Errorf("city: %w", err)
+		}
+		if tlsCfg, err = files.ServerTLS(); err != nil {
+			return nil, fmt.Errorf("city: %w", err)
+		}
+		pool, err := files.Pool()
+		if err != nil {
+			return nil, fmt.Errorf("city: %w", err)
+		}
+		clientHC = safehttp.Client(safehttp.Options{AllowPrivateNetworks: true})
+		clientHC.Transport.(*http.Transport).TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		caFile, scheme = files.CACert, "https"
+	}
 
 	bgCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	c = &City{cfg: cfg, log: cfg.Logger, failed: make(chan error, len(Plan)+4), cancel: cancel, bgCtx: bgCtx, issuers: map[string]*issuerUnit{}, records: map[string]verifier.Store{}}
+	c = &City{cfg: cfg, log: cfg.Logger, failed: make(chan error, len(Plan)+4), cancel: cancel, bgCtx: bgCtx, issuers: map[string]*issuerUnit{}, records: map[string]verifier.Store{},
+		tls: tlsCfg, caFile: caFile, scheme: scheme, clientHC: clientHC}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, c.Close())
@@ -222,16 +263,21 @@ func Start(ctx context.Context, cfg Config) (c *City, err error) {
 	if err != nil {
 		return nil, err
 	}
-	c.serve(slugResolver, listeners[slugResolver], res)
+	reader := c.node.Reader()
+	o := ops.New(slugResolver)
+	o.GaugeFunc("seoulid_ledger_height", "The height of the ledger's last committed block.", func() float64 { return float64(reader.Height()) })
+	o.AddReadiness("ledger", func(ctx context.Context) error { _, err := c.remote.ChainID(ctx); return err })
+	c.serve(slugResolver, listeners[slugResolver], o.Handler(res))
 	delete(listeners, slugResolver)
-	c.services = append(c.services, Service{Slug: slugResolver, Role: RoleResolver, Name: registry.Names{Ko: "DID 리졸버", En: "DID resolver"}, URL: "http://" + lay.addr(slugResolver)})
+	resolverURL := scheme + "://" + lay.addr(slugResolver)
+	c.services = append(c.services, Service{Slug: slugResolver, Role: RoleResolver, Name: registry.Names{Ko: "DID 리졸버", En: "DID resolver"}, URL: resolverURL, Metrics: resolverURL + ops.PathMetrics})
 
 	for _, a := range Plan {
 		dir := filepath.Join(cfg.DataDir, string(a.Role)+"s", a.Slug)
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("city: %w", err)
 		}
-		url := "http://" + lay.addr(a.Slug)
+		url := scheme + "://" + lay.addr(a.Slug)
 		var svc Service
 		switch a.Role {
 		case RoleIssuer:
@@ -248,14 +294,18 @@ func Start(ctx context.Context, cfg Config) (c *City, err error) {
 		c.services = append(c.services, svc)
 	}
 
-	w, err := c.startWallet(ctx, filepath.Join(cfg.DataDir, "wallet"), "http://"+lay.addr(slugWallet), listeners[slugWallet])
+	w, err := c.startWallet(ctx, filepath.Join(cfg.DataDir, "wallet"), scheme+"://"+lay.addr(slugWallet), listeners[slugWallet])
 	if err != nil {
 		return nil, err
 	}
 	delete(listeners, slugWallet)
 	c.services = append(c.services, w)
 
-	b, err := json.MarshalIndent(map[string]any{"chain_id": chain, "ledger_home": home, "services": c.services}, "", "  ")
+	listing := map[string]any{"chain_id": chain, "ledger_home": home, "services": c.services}
+	if caFile != "" {
+		listing["ca_file"] = caFile
+	}
+	b, err := json.MarshalIndent(listing, "", "  ")
 	if err != nil {
 		return nil, err
 	}
@@ -289,6 +339,10 @@ func (c *City) Record(ctx context.Context, slug, requestID string) (*verifier.Re
 	return st.Record(ctx, requestID, c.cfg.Now())
 }
 
+// CAFile is the file of the local CA's certificate when the city serves
+// HTTPS, else "".
+func (c *City) CAFile() string { return c.caFile }
+
 // Remote is a client of the city's ledger node.
 func (c *City) Remote() *node.Remote { return c.remote }
 
@@ -306,6 +360,9 @@ func (c *City) serve(slug string, ln net.Listener, h http.Handler) {
 // server runs h on ln until the server is shut down; a failure to serve
 // is reported on Failed.
 func (c *City) server(slug string, ln net.Listener, h http.Handler) *http.Server {
+	if c.tls != nil {
+		ln = tls.NewListener(ln, c.tls)
+	}
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -324,6 +381,12 @@ func (c *City) server(slug string, ln net.Listener, h http.Handler) *http.Server
 		}
 	}()
 	return srv
+}
+
+// pingLedger is a readiness check: the ledger node answers.
+func (c *City) pingLedger(ctx context.Context) error {
+	_, err := c.remote.ChainID(ctx)
+	return err
 }
 
 // background runs f until Close.
@@ -358,7 +421,8 @@ func (c *City) startIssuer(ctx context.Context, reg *registrar, a Agency, dir, u
 		return Service{}, fmt.Errorf("city: %s: %w", a.Slug, err)
 	}
 	c.closers = append(c.closers, st.Close)
-	u := &issuerUnit{a: a, dir: dir, url: url, addr: ln.Addr().String(), did: d, vcts: vcts, st: st, key: key}
+	u := &issuerUnit{a: a, dir: dir, url: url, addr: ln.Addr().String(), did: d, vcts: vcts, st: st, key: key, ops: ops.New(a.Slug)}
+	u.onIssued = iserver.Instrument(u.ops, st, c.pingLedger)
 	if err := u.run(c, ln); err != nil {
 		return Service{}, err
 	}
@@ -368,7 +432,7 @@ func (c *City) startIssuer(ctx context.Context, reg *registrar, a Agency, dir, u
 	if _, err := u.srv.EnsureOperator(ctx, a.Name.En+" (first operator)", tokenFile); err != nil {
 		return Service{}, fmt.Errorf("city: %s: %w", a.Slug, err)
 	}
-	return Service{Slug: a.Slug, Name: a.Name, Role: RoleIssuer, URL: url, DID: d, Types: vcts, TokenFile: tokenFile}, nil
+	return Service{Slug: a.Slug, Name: a.Name, Role: RoleIssuer, URL: url, DID: d, Types: vcts, TokenFile: tokenFile, Metrics: url + ops.PathMetrics}, nil
 }
 
 func (c *City) startVerifier(ctx context.Context, reg *registrar, a Agency, dir, url string, ln net.Listener) (Service, error) {
@@ -400,15 +464,16 @@ func (c *City) startVerifier(ctx context.Context, reg *registrar, a Agency, dir,
 	}
 	c.closers = append(c.closers, st.Close)
 	c.records[a.Slug] = st
+	o := ops.New(a.Slug)
 	srv, err := vserver.New(vserver.Config{Key: key, DID: d, URL: url, Programmes: cat, Store: st, Ledger: c.remote,
 		Name: map[string]string{"ko": a.Name.Ko, "en": a.Name.En}, StatusMaxAge: c.cfg.StatusMaxAge,
-		Logger: c.log.With("service", a.Slug), Now: c.cfg.Now})
+		Logger: c.log.With("service", a.Slug), Now: c.cfg.Now, OnDecided: vserver.Instrument(o, st, c.pingLedger)})
 	if err != nil {
 		return Service{}, fmt.Errorf("city: %s: %w", a.Slug, err)
 	}
-	c.serve(a.Slug, ln, srv)
+	c.serve(a.Slug, ln, o.Handler(srv))
 	c.background(func() { srv.Run(c.bgCtx) })
-	return Service{Slug: a.Slug, Name: a.Name, Role: RoleVerifier, URL: url, DID: d, Programmes: a.Programmes}, nil
+	return Service{Slug: a.Slug, Name: a.Name, Role: RoleVerifier, URL: url, DID: d, Programmes: a.Programmes, Metrics: url + ops.PathMetrics}, nil
 }
 
 // walletPINDigits is the length of the development wallet's PIN.
@@ -449,7 +514,7 @@ func (c *City) startWallet(ctx context.Context, dir, url string, ln net.Listener
 				return nil, err
 			}
 			return wallet.New(st, keystore.New(st), WalletLedger{remote}, remote,
-				wci.New(wci.Config{AllowHTTP: true}), wvp.New(remote, wvp.Config{AllowHTTP: true}),
+				wci.New(wci.Config{AllowHTTP: true, HTTPClient: c.clientHC}), wvp.New(remote, wvp.Config{AllowHTTP: true, HTTPClient: c.clientHC}),
 				wallet.Config{Now: c.cfg.Now, Logger: log.With("module", "wallet")})
 		},
 		Lock:   st.Lock,
@@ -460,8 +525,9 @@ func (c *City) startWallet(ctx context.Context, dir, url string, ln net.Listener
 		return Service{}, err
 	}
 	c.closers = append(c.closers, func() error { h.Close(); return nil })
-	c.serve(slugWallet, ln, h)
-	return Service{Slug: slugWallet, Role: RoleWallet, Name: registry.Names{Ko: "시민 지갑", En: "Citizen's wallet"}, URL: url, PINFile: pinFile}, nil
+	o := ops.New(slugWallet)
+	c.serve(slugWallet, ln, o.Handler(h))
+	return Service{Slug: slugWallet, Role: RoleWallet, Name: registry.Names{Ko: "시민 지갑", En: "Citizen's wallet"}, URL: url, PINFile: pinFile, Metrics: url + ops.PathMetrics}, nil
 }
 
 // randomDigits is n random decimal digits.

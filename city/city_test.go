@@ -2,6 +2,8 @@ package city_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -106,6 +108,73 @@ func TestUpAndAgain(t *testing.T) {
 	checkServices(t, again)
 }
 
+func getText(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// TestUpTLS: with TLS every service but the ledger's RPC serves HTTPS
+// with a certificate of the city's CA, which a client must trust.
+func TestUpTLS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a ledger node and every service")
+	}
+	dir := t.TempDir()
+	c, err := city.Start(context.Background(), city.Config{DataDir: dir, FirstPort: -1, TLS: true, BlockInterval: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	b, err := os.ReadFile(c.CAFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		t.Fatal("no CA certificate")
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	for _, s := range c.Services() {
+		if s.Role == city.RoleLedger {
+			continue
+		}
+		if !strings.HasPrefix(s.URL, "https://127.0.0.1:") {
+			t.Errorf("%s: %s", s.Slug, s.URL)
+			continue
+		}
+		resp, err := hc.Get(s.URL + "/healthz")
+		if err != nil {
+			t.Errorf("%s: %v", s.Slug, err)
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: HTTP %d", s.Slug, resp.StatusCode)
+		}
+		if s.Role == city.RoleIssuer {
+			var meta map[string]any
+			resp, err := hc.Get(s.URL + "/.well-known/openid-credential-issuer")
+			if err == nil {
+				json.NewDecoder(resp.Body).Decode(&meta)
+				resp.Body.Close()
+			}
+			if meta["credential_issuer"] != s.URL {
+				t.Errorf("%s: credential_issuer %v", s.Slug, meta["credential_issuer"])
+			}
+		}
+	}
+	if resp, err := http.Get(c.Services()[1].URL + "/healthz"); err == nil {
+		resp.Body.Close()
+		t.Error("a client that does not trust the city's CA connected")
+	}
+}
+
 func checkServices(t *testing.T, c *city.City) {
 	t.Helper()
 	res, _ := c.Service("resolver")
@@ -143,6 +212,27 @@ func checkServices(t *testing.T, c *city.City) {
 		case city.RoleWallet:
 			if code := get(t, s.URL+"/", nil); code != http.StatusOK {
 				t.Errorf("the wallet: HTTP %d", code)
+			}
+		}
+		if s.Role != city.RoleLedger {
+			base := strings.TrimSuffix(s.Metrics, "/metrics")
+			if s.Metrics == "" || base != s.URL {
+				t.Errorf("%s: metrics at %q", s.Slug, s.Metrics)
+			}
+			for _, p := range []string{"/healthz", "/readyz"} {
+				if code := get(t, s.URL+p, nil); code != http.StatusOK {
+					t.Errorf("%s%s: HTTP %d", s.URL, p, code)
+				}
+			}
+			body := getText(t, s.Metrics)
+			want := []string{`seoulid_http_requests_total{`, `service="` + s.Slug + `"`}
+			if s.Role == city.RoleResolver {
+				want = append(want, "seoulid_ledger_height{")
+			}
+			for _, w := range want {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s: /metrics lacks %s", s.Slug, w)
+				}
 			}
 		}
 		if s.DID != "" {

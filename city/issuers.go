@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/seoulid/seoulid/internal/keys"
+	"github.com/seoulid/seoulid/internal/ops"
 	"github.com/seoulid/seoulid/issuer/server"
 	issuersqlite "github.com/seoulid/seoulid/issuer/store/sqlite"
 	"github.com/seoulid/seoulid/registry"
@@ -32,6 +33,9 @@ type issuerUnit struct {
 	did  string
 	vcts []string
 	st   *issuersqlite.Store
+	// ops and onIssued outlive a key rotation: the metrics go on.
+	ops      *ops.Service
+	onIssued func(vct string, copies int)
 
 	mu      sync.Mutex
 	key     *keys.PrivateKey
@@ -47,12 +51,12 @@ func (u *issuerUnit) run(c *City, ln net.Listener) error {
 	srv, err := server.New(server.Config{Key: u.key, DID: u.did, Types: u.vcts, URL: u.url,
 		Name:  schemas.Text{schemas.Korean: u.a.Name.Ko, schemas.English: u.a.Name.En},
 		Store: u.st, Trust: c.remote, Publisher: &node.StatusPublisher{Remote: c.remote, Signer: u.key, DID: u.did},
-		Dev: true, PublishInterval: c.cfg.PublishInterval, Logger: c.log.With("service", u.a.Slug), Now: c.cfg.Now})
+		Dev: true, PublishInterval: c.cfg.PublishInterval, Logger: c.log.With("service", u.a.Slug), Now: c.cfg.Now, OnIssued: u.onIssued})
 	if err != nil {
 		return fmt.Errorf("city: %s: %w", u.a.Slug, err)
 	}
 	u.srv = srv
-	u.http = c.server(u.a.Slug, ln, srv)
+	u.http = c.server(u.a.Slug, ln, u.ops.Handler(srv))
 	pctx, cancel := context.WithCancel(c.bgCtx)
 	u.stopPub, u.pubDone = cancel, make(chan error, 1)
 	go func() { u.pubDone <- srv.Run(pctx) }()

@@ -26,6 +26,7 @@ import (
 
 	"github.com/seoulid/seoulid/internal/did"
 	"github.com/seoulid/seoulid/internal/keys"
+	"github.com/seoulid/seoulid/internal/ops"
 	"github.com/seoulid/seoulid/issuer"
 	"github.com/seoulid/seoulid/issuer/backoffice"
 	"github.com/seoulid/seoulid/issuer/server"
@@ -70,12 +71,13 @@ type serveFlags struct {
 	dev                 bool
 	level               string
 	publishEvery        time.Duration
+	tls                 tlsFlags
 }
 
 func newIssuerServeCmd(a *app) *cobra.Command {
 	var f serveFlags
 	cmd := &cobra.Command{
-		Use:   "serve --agency NAME --data-dir DIR --node URL [--http ADDR] [--url PUBLIC_URL] [--postgres URL] [--key FILE] [--types VCT,…] [--dev]",
+		Use:   "serve --agency NAME --data-dir DIR --node URL [--http ADDR] [--url PUBLIC_URL] [--postgres URL] [--key FILE] [--types VCT,…] [--dev] [--tls-cert F --tls-key F]",
 		Short: "Run a credential issuer until interrupted",
 		Long: `Run an agency's credential issuer, logging to standard error, until SIGINT or
 SIGTERM. It serves, on --http (default 127.0.0.1:8443), the wallet-facing
@@ -102,10 +104,13 @@ published to the ledger every --publish-interval (2s), under --status-url
 an http loopback URL names them https://ADDR/status-lists/N, to be read from
 the ledger).
 
-The issuer speaks plain HTTP. Without --url its public URL is http://ADDR,
-which is allowed on a loopback address only, for development; in production
-the issuer listens on an internal address behind a reverse proxy that
-terminates TLS, and --url is the proxy's https URL. Only staff should reach
+The issuer speaks plain HTTP, or HTTPS with --tls-cert and --tls-key. Without
+--url its public URL is http://ADDR (https://ADDR with TLS), which is allowed
+on a loopback address only, for development; in production the issuer listens
+on an internal address behind a reverse proxy that terminates TLS, and --url
+is the proxy's https URL. It answers /healthz, /readyz (its store and the
+registry node answer) and /metrics (Prometheus: requests, latencies,
+seoulid_credentials_issued_total). Only staff should reach
 /admin/v1/: route only the wallet-facing paths from the internet.
 
 With --dev the tx_code of every offer is written to the log, as if sent by
@@ -127,6 +132,7 @@ SMS; without it the log says only that it was sent.`,
 	fl.BoolVar(&f.dev, "dev", false, "development: write tx_codes to the log")
 	fl.StringVar(&f.level, "log-level", "info", "least severe log level: debug, info, warn or error")
 	fl.DurationVar(&f.publishEvery, "publish-interval", 2*time.Second, "how often changed status lists are published to the ledger")
+	f.tls.register(fl)
 	for _, name := range []string{"agency", "data-dir", "node"} {
 		_ = cmd.MarkFlagRequired(name)
 	}
@@ -164,9 +170,9 @@ func (a *app) serveIssuer(ctx context.Context, f *serveFlags) error {
 		return fmt.Errorf("--data-dir: %w", describePathErr(err))
 	}
 	// Listen first, so that an address in use changes nothing.
-	ln, err := net.Listen("tcp", f.httpAddr)
+	ln, scheme, err := f.tls.listen("--http", f.httpAddr)
 	if err != nil {
-		return fmt.Errorf("--http: %w", err)
+		return err
 	}
 	defer ln.Close()
 	publicURL := f.publicURL
@@ -174,7 +180,7 @@ func (a *app) serveIssuer(ctx context.Context, f *serveFlags) error {
 		if !isLoopback(ln.Addr()) {
 			return usageError{fmt.Errorf("--http %s is not a loopback address: give --url, the https URL of the TLS terminator in front of the issuer", f.httpAddr)}
 		}
-		publicURL = "http://" + ln.Addr().String()
+		publicURL = scheme + "://" + ln.Addr().String()
 	}
 	statusURL, err := statusListURL(f.statusURL, publicURL)
 	if err != nil {
@@ -199,7 +205,8 @@ func (a *app) serveIssuer(ctx context.Context, f *serveFlags) error {
 	}
 	defer st.Close()
 
-	srv, err := server.New(server.Config{Key: key, DID: d, Types: vcts, URL: publicURL, StatusListURL: statusURL,
+	o := ops.New("issuer")
+	srv, err := server.New(server.Config{Key: key, DID: d, Types: vcts, URL: publicURL, StatusListURL: statusURL, OnIssued: server.Instrument(o, st, pingNode(remote)),
 		Name: schemas.Text{schemas.Korean: f.agency, schemas.English: f.agencyEn}, Store: st, Trust: remote,
 		Publisher: &node.StatusPublisher{Remote: remote, Signer: key, DID: d}, Dev: f.dev, PublishInterval: f.publishEvery,
 		Logger: logger, Now: a.now})
@@ -213,7 +220,7 @@ func (a *app) serveIssuer(ctx context.Context, f *serveFlags) error {
 		fmt.Fprintf(a.stdout, "created the first operator; its token is in %s (readable by its owner only): use it with --token-file, and add other operators from the back office\n", tokenFile)
 	}
 	hs := &http.Server{
-		Handler:           srv,
+		Handler:           o.Handler(srv),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seoulid/seoulid/internal/ops"
 	"github.com/seoulid/seoulid/registry/node"
 	"github.com/seoulid/seoulid/registry/resolver"
 	"github.com/seoulid/seoulid/registry/resolverhttp"
@@ -175,6 +176,7 @@ seoulid node start --home DIR/node<i>.`,
 
 func newNodeStartCmd(a *app) *cobra.Command {
 	var home, httpAddr, level string
+	var tf tlsFlags
 	cmd := &cobra.Command{
 		Use:   "start --home DIR [--http ADDR] [--log-level LEVEL]",
 		Short: "Run a registry node until interrupted",
@@ -186,7 +188,9 @@ With --http the node also serves, on ADDR (host:port), DID resolution by the
 W3C DID Resolution HTTP(S) binding (GET /1.0/identifiers/{did}, for did:seoul
 from this node, did:key and did:jwk) and read-only registry endpoints
 (/1.0/trust/issuers/{did}, /1.0/trust/verifiers/{did}, /1.0/council,
-/1.0/agencies/{did}, /1.0/catalogue, /1.0/status-lists?uri=, /healthz).`,
+/1.0/agencies/{did}, /1.0/catalogue, /1.0/status-lists?uri=), with /healthz,
+/readyz and /metrics (Prometheus: requests, latencies, seoulid_ledger_height);
+HTTPS with --tls-cert and --tls-key.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var lv slog.Level
@@ -200,10 +204,12 @@ from this node, did:key and did:jwk) and read-only registry endpoints
 			var ln net.Listener
 			if httpAddr != "" {
 				var err error
-				if ln, err = net.Listen("tcp", httpAddr); err != nil {
-					return fmt.Errorf("--http: %w", err)
+				if ln, _, err = tf.listen("--http", httpAddr); err != nil {
+					return err
 				}
 				defer ln.Close()
+			} else if tf.cert != "" || tf.key != "" {
+				return usageError{errors.New("--tls-cert and --tls-key are for --http")}
 			}
 			n, err := node.Start(home, logger)
 			if err != nil {
@@ -218,8 +224,16 @@ from this node, did:key and did:jwk) and read-only registry endpoints
 				if err != nil {
 					return errors.Join(err, n.Stop())
 				}
+				o := ops.New("node")
+				o.GaugeFunc("seoulid_ledger_height", "The height of the ledger's last committed block.", func() float64 { return float64(r.Height()) })
+				o.AddReadiness("ledger", func(context.Context) error {
+					if r.Height() == 0 {
+						return errors.New("no block committed yet")
+					}
+					return nil
+				})
 				srv = &http.Server{
-					Handler:           h,
+					Handler:           o.Handler(h),
 					ReadHeaderTimeout: 5 * time.Second,
 					ReadTimeout:       10 * time.Second,
 					WriteTimeout:      30 * time.Second,
@@ -254,6 +268,7 @@ from this node, did:key and did:jwk) and read-only registry endpoints
 	cmd.Flags().StringVar(&home, "home", "", "the node's directory")
 	cmd.Flags().StringVar(&httpAddr, "http", "", "also serve DID resolution and registry reads over HTTP on this address (host:port)")
 	cmd.Flags().StringVar(&level, "log-level", "info", "least severe log level: debug, info, warn or error")
+	tf.register(cmd.Flags())
 	_ = cmd.MarkFlagRequired("home")
 	return cmd
 }

@@ -26,9 +26,9 @@ func defaultCityDir() (string, error) {
 func newUpCmd(a *app) *cobra.Command {
 	var dataDir, level string
 	var firstPort int
-	var asJSON bool
+	var asJSON, withTLS bool
 	cmd := &cobra.Command{
-		Use:   "up [--data-dir DIR] [--first-port N] [--log-level LEVEL] [--json]",
+		Use:   "up [--data-dir DIR] [--first-port N] [--tls] [--log-level LEVEL] [--json]",
 		Short: "Run the whole city on this machine until interrupted",
 		Long: `Run the whole city in this process: the registry ledger (one CometBFT
 validator, with the genesis council: Seoul Metropolitan Government, MOIS,
@@ -47,7 +47,13 @@ ledger, the keys, the offers, the decisions, the wallet.
 
 The first start makes the keys (mode 0600) and the ledger, and chooses the
 ports: --first-port and the ports after it (0 for free ports chosen by the
-system); later starts use the ports DIR/city.json recorded.`,
+system); later starts use the ports DIR/city.json recorded.
+
+Every service but the ledger's RPC answers /healthz, /readyz and, for
+Prometheus, /metrics. With --tls they serve HTTPS with a certificate for
+127.0.0.1, ::1 and localhost from a local CA made under DIR/tls (its
+certificate, DIR/tls/ca.pem, is what a phone or browser must trust), for
+wallets that insist on https.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var lv slog.Level
@@ -69,11 +75,11 @@ system); later starts use the ports DIR/city.json recorded.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: lv}))
-			c, err := city.Start(ctx, city.Config{DataDir: dataDir, FirstPort: firstPort, Logger: logger, Now: a.now})
+			c, err := city.Start(ctx, city.Config{DataDir: dataDir, FirstPort: firstPort, TLS: withTLS, Logger: logger, Now: a.now})
 			if err != nil {
 				return err
 			}
-			if err := a.printServices(c.Services(), dataDir, asJSON); err != nil {
+			if err := a.printServices(c.Services(), dataDir, c.CAFile(), asJSON); err != nil {
 				return joinStop(err, c.Close())
 			}
 			var failed error
@@ -89,6 +95,7 @@ system); later starts use the ports DIR/city.json recorded.`,
 	cmd.Flags().IntVar(&firstPort, "first-port", 8400, "port of the first service at the first start; the others follow (0: free ports)")
 	cmd.Flags().StringVar(&level, "log-level", "info", "least severe log level: debug, info, warn or error")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the services as JSON")
+	cmd.Flags().BoolVar(&withTLS, "tls", false, "serve HTTPS with certificates of a local CA made under the data dir")
 	return cmd
 }
 
@@ -107,9 +114,13 @@ func joinStop(failed, stopping error) error {
 }
 
 // printServices prints the table of the city's services (or JSON).
-func (a *app) printServices(svcs []city.Service, dir string, asJSON bool) error {
+func (a *app) printServices(svcs []city.Service, dir, caFile string, asJSON bool) error {
 	if asJSON {
-		return a.writeJSON(map[string]any{"data_dir": dir, "services": svcs})
+		out := map[string]any{"data_dir": dir, "services": svcs}
+		if caFile != "" {
+			out["ca_file"] = caFile
+		}
+		return a.writeJSON(out)
 	}
 	var tb table
 	tb.add("SERVICE", "ROLE", "URL", "DID")
@@ -123,10 +134,13 @@ func (a *app) printServices(svcs []city.Service, dir string, asJSON bool) error 
 			notes = append(notes, fmt.Sprintf("  the wallet's PIN is in %s", s.PINFile))
 		}
 	}
+	if caFile != "" {
+		notes = append(notes, fmt.Sprintf("  HTTPS: trust the local CA %s", caFile))
+	}
 	if err := tb.write(a.stdout); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(a.stdout, "\nservices.json, the keys and the data are in %s. Development only:\n%s\nCtrl-C stops the city; up again finds it as it was.\n",
+	_, err := fmt.Fprintf(a.stdout, "\nservices.json, the keys and the data are in %s. Every service answers /healthz, /readyz and /metrics. Development only:\n%s\nCtrl-C stops the city; up again finds it as it was.\n",
 		dir, strings.Join(notes, "\n"))
 	return err
 }

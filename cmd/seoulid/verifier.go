@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -24,6 +23,7 @@ import (
 	"github.com/seoulid/seoulid/internal/did"
 	"github.com/seoulid/seoulid/internal/jsonx"
 	"github.com/seoulid/seoulid/internal/keys"
+	"github.com/seoulid/seoulid/internal/ops"
 	"github.com/seoulid/seoulid/registry"
 	"github.com/seoulid/seoulid/registry/node"
 	"github.com/seoulid/seoulid/verifier"
@@ -50,12 +50,13 @@ other commands are its clients.`,
 type verifierFlags struct {
 	agency, agencyEn, dataDir, nodeURL, httpAddr, publicURL, postgres, keyFile, programmesDir, logLevel string
 	purgeEvery                                                                                          time.Duration
+	tls                                                                                                 tlsFlags
 }
 
 func newVerifierServeCmd(a *app) *cobra.Command {
 	f := &verifierFlags{}
 	cmd := &cobra.Command{
-		Use:   "serve --agency NAME --data-dir DIR --node URL [--http ADDR] [--postgres URL]",
+		Use:   "serve --agency NAME --data-dir DIR --node URL [--http ADDR] [--postgres URL] [--tls-cert F --tls-key F]",
 		Short: "Run a verifier until interrupted",
 		Long: `Run a verifier for the programmes (embedded, or --programmes DIR): the
 portal page and its API at /, the OpenID4VP request objects at /request/ID
@@ -67,7 +68,11 @@ ledger registers it for every programme's purpose — what the programme asks,
 for which purpose, under which law, kept how long — and if not, writes the
 purposes to DIR/purposes.json and says which council command registers them:
 a request outside the registered purpose cannot be made. Decisions are kept
-for their programme's retention (SQLite in DIR, or --postgres) and purged.`,
+for their programme's retention (SQLite in DIR, or --postgres) and purged.
+
+It speaks HTTPS with --tls-cert and --tls-key, and answers /healthz, /readyz
+(its store and the registry node answer) and /metrics (Prometheus: requests,
+latencies, seoulid_decisions_total by programme and outcome).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.serveVerifier(cmd.Context(), f) },
 	}
@@ -83,6 +88,7 @@ for their programme's retention (SQLite in DIR, or --postgres) and purged.`,
 	fl.StringVar(&f.programmesDir, "programmes", "", "a directory of programme files that replace or add to the embedded ones")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fl.DurationVar(&f.purgeEvery, "purge-every", time.Minute, "how often to purge decisions whose retention ended")
+	f.tls.register(fl)
 	_ = cmd.MarkFlagRequired("agency")
 	_ = cmd.MarkFlagRequired("data-dir")
 	_ = cmd.MarkFlagRequired("node")
@@ -111,9 +117,9 @@ func (a *app) serveVerifier(ctx context.Context, f *verifierFlags) error {
 	if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
 		return fmt.Errorf("--data-dir: %w", describePathErr(err))
 	}
-	ln, err := net.Listen("tcp", f.httpAddr)
+	ln, scheme, err := f.tls.listen("--http", f.httpAddr)
 	if err != nil {
-		return fmt.Errorf("--http: %w", err)
+		return err
 	}
 	defer ln.Close()
 	publicURL := strings.TrimSuffix(f.publicURL, "/")
@@ -121,7 +127,7 @@ func (a *app) serveVerifier(ctx context.Context, f *verifierFlags) error {
 		if !isLoopback(ln.Addr()) {
 			return usageError{fmt.Errorf("--http %s is not a loopback address: give --url, the https URL of the TLS terminator in front of the verifier", f.httpAddr)}
 		}
-		publicURL = "http://" + ln.Addr().String()
+		publicURL = scheme + "://" + ln.Addr().String()
 	}
 
 	key, d, keyFile, err := a.serviceKey(f.dataDir, f.keyFile, verifierKeyFile, "verifier")
@@ -147,13 +153,14 @@ func (a *app) serveVerifier(ctx context.Context, f *verifierFlags) error {
 	}
 	defer st.Close()
 
-	srv, err := vserver.New(vserver.Config{Key: key, DID: d, URL: publicURL, Programmes: cat, Store: st, Ledger: remote,
+	o := ops.New("verifier")
+	srv, err := vserver.New(vserver.Config{Key: key, DID: d, URL: publicURL, Programmes: cat, Store: st, Ledger: remote, OnDecided: vserver.Instrument(o, st, pingNode(remote)),
 		Name: map[string]string{"ko": f.agency, "en": f.agencyEn}, PurgeEvery: f.purgeEvery, Logger: logger, Now: a.now})
 	if err != nil {
 		return err
 	}
 	hs := &http.Server{
-		Handler:           srv,
+		Handler:           o.Handler(srv),
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 90 * time.Second,
 		IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10,
 		ErrorLog: slog.NewLogLogger(logger.With("module", "http").Handler(), slog.LevelWarn),

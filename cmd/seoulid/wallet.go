@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -22,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/seoulid/seoulid/city"
+	"github.com/seoulid/seoulid/internal/ops"
 	"github.com/seoulid/seoulid/registry/node"
 	"github.com/seoulid/seoulid/schemas"
 	"github.com/seoulid/seoulid/wallet"
@@ -736,23 +736,25 @@ func newWalletChangePINCmd(a *app, f *walletFlags) *cobra.Command {
 func newWalletServeCmd(a *app, f *walletFlags) *cobra.Command {
 	var httpAddr string
 	var idle time.Duration
+	var tf tlsFlags
 	cmd := &cobra.Command{
-		Use:   "serve [--http 127.0.0.1:PORT] [--idle-lock D]",
+		Use:   "serve [--http 127.0.0.1:PORT] [--idle-lock D] [--tls-cert F --tls-key F]",
 		Short: "Serve the wallet's web UI on this machine until interrupted",
 		Long: `Serve the wallet's web UI — the PIN pad, the credential cards, receiving an
 offer, the consent screen, the history — in Korean and English, laid out for
 a phone first. It listens on a loopback address only and refuses requests
 for any other host name (DNS rebinding); every form is CSRF-protected. The
-wallet locks itself after --idle-lock of inactivity.`,
+wallet locks itself after --idle-lock of inactivity. It speaks HTTPS with
+--tls-cert and --tls-key, and answers /healthz, /readyz and /metrics.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			lang, err := f.language()
 			if err != nil {
 				return err
 			}
-			ln, err := net.Listen("tcp", httpAddr)
+			ln, scheme, err := tf.listen("--http", httpAddr)
 			if err != nil {
-				return fmt.Errorf("--http: %w", err)
+				return err
 			}
 			defer ln.Close()
 			if !isLoopback(ln.Addr()) {
@@ -789,11 +791,11 @@ wallet locks itself after --idle-lock of inactivity.`,
 				return err
 			}
 			defer h.Close()
-			srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
+			srv := &http.Server{Handler: ops.New("wallet").Handler(h), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
 				IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 			served := make(chan error, 1)
 			go func() { served <- srv.Serve(ln) }()
-			logger.Info("wallet running", "url", "http://"+ln.Addr().String(), "node", f.node)
+			logger.Info("wallet running", "url", scheme+"://"+ln.Addr().String(), "node", f.node)
 			var failed error
 			select {
 			case <-ctx.Done():
@@ -809,5 +811,6 @@ wallet locks itself after --idle-lock of inactivity.`,
 	}
 	cmd.Flags().StringVar(&httpAddr, "http", "127.0.0.1:8780", "loopback address to listen on")
 	cmd.Flags().DurationVar(&idle, "idle-lock", 5*time.Minute, "lock the wallet after this long without a request")
+	tf.register(cmd.Flags())
 	return cmd
 }

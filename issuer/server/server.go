@@ -11,6 +11,7 @@ import (
 
 	"github.com/seoulid/seoulid/internal/atomicfile"
 	"github.com/seoulid/seoulid/internal/keys"
+	"github.com/seoulid/seoulid/internal/ops"
 	"github.com/seoulid/seoulid/issuer"
 	"github.com/seoulid/seoulid/issuer/backoffice"
 	"github.com/seoulid/seoulid/issuer/oid4vci"
@@ -54,6 +55,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// OnIssued is issuer.Config.OnIssued (metrics); nil means none.
+	OnIssued func(vct string, copies int)
 }
 
 // Server is a running issuer's core and HTTP faces.
@@ -88,7 +91,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.TxCodes = backoffice.LogSender{Logger: cfg.Logger.With("module", "sms"), Dev: cfg.Dev}
 	}
 	is, err := issuer.New(cfg.Key, cfg.Store, cfg.Trust, cfg.Publisher, cfg.TxCodes,
-		issuer.Config{URL: cfg.URL, DID: cfg.DID, Types: cfg.Types, StatusListURL: cfg.StatusListURL, Logger: cfg.Logger.With("module", "issuer"), Now: cfg.Now})
+		issuer.Config{URL: cfg.URL, DID: cfg.DID, Types: cfg.Types, StatusListURL: cfg.StatusListURL, Logger: cfg.Logger.With("module", "issuer"), Now: cfg.Now, OnIssued: cfg.OnIssued})
 	if err != nil {
 		return nil, err
 	}
@@ -166,4 +169,17 @@ func (s *Server) EnsureOperator(ctx context.Context, name, file string) (bool, e
 	}
 	s.cfg.Logger.Info("created the first operator", "operator", op.ID, "file", file)
 	return true, nil
+}
+
+// Instrument registers an issuer's metrics and readiness on o — the
+// counter seoulid_credentials_issued_total{vct} (credentials, copies
+// counted), the store answering, and ledger(ctx) answering — and returns
+// the Config.OnIssued that counts.
+func Instrument(o *ops.Service, st issuer.Store, ledger func(context.Context) error) func(vct string, copies int) {
+	issued := o.Counter("seoulid_credentials_issued_total", "Credentials issued (each copy of a batch counts), by type.", "vct")
+	o.AddReadiness("store", func(ctx context.Context) error { _, err := st.CountOperators(ctx); return err })
+	if ledger != nil {
+		o.AddReadiness("ledger", ledger)
+	}
+	return func(vct string, copies int) { issued.WithLabelValues(vct).Add(float64(copies)) }
 }

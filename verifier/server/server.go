@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seoulid/seoulid/internal/keys"
+	"github.com/seoulid/seoulid/internal/ops"
 	"github.com/seoulid/seoulid/verifier"
 	"github.com/seoulid/seoulid/verifier/oid4vp"
 	"github.com/seoulid/seoulid/verifier/portal"
@@ -47,6 +48,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// OnDecided is verifier.ServiceConfig.OnDecided (metrics); nil means
+	// none.
+	OnDecided func(programme, outcome string)
 }
 
 // Server is a running verifier's service and HTTP faces.
@@ -80,7 +84,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc, err := verifier.NewService(x, cfg.Programmes, cfg.Store, verifier.ServiceConfig{RequestURL: url + strings.TrimSuffix(oid4vp.PathRequest, "/"), Mode: cfg.Mode, Now: cfg.Now, Logger: cfg.Logger.With("module", "verifier")})
+	svc, err := verifier.NewService(x, cfg.Programmes, cfg.Store, verifier.ServiceConfig{RequestURL: url + strings.TrimSuffix(oid4vp.PathRequest, "/"), Mode: cfg.Mode, Now: cfg.Now, Logger: cfg.Logger.With("module", "verifier"), OnDecided: cfg.OnDecided})
 	if err != nil {
 		return nil, err
 	}
@@ -106,3 +110,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Run purges expired decision records every PurgeEvery until ctx ends.
 func (s *Server) Run(ctx context.Context) { s.svc.RunPurge(ctx, s.cfg.PurgeEvery) }
+
+// Instrument registers a verifier's metrics and readiness on o — the
+// counter seoulid_decisions_total{programme,outcome}, the store answering,
+// and ledger(ctx) answering — and returns the Config.OnDecided that
+// counts.
+func Instrument(o *ops.Service, st verifier.Store, ledger func(context.Context) error) func(programme, outcome string) {
+	decided := o.Counter("seoulid_decisions_total", "Answers decided and recorded, by programme and outcome.", "programme", "outcome")
+	o.AddReadiness("store", func(ctx context.Context) error {
+		if _, err := st.Record(ctx, "readiness-probe", time.Now()); err != nil && !errors.Is(err, verifier.ErrNotFound) {
+			return err
+		}
+		return nil
+	})
+	if ledger != nil {
+		o.AddReadiness("ledger", ledger)
+	}
+	return func(programme, outcome string) { decided.WithLabelValues(programme, outcome).Inc() }
+}
