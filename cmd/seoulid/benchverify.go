@@ -80,6 +80,9 @@ type benchLedger struct {
 	issuer string
 	list   string
 	token  string
+
+	mu   sync.Mutex
+	docs map[string]*did.Document // resolved, by DID
 }
 
 func (l *benchLedger) KeyAt(_ context.Context, kid string, _ did.RelationshipKind, _ time.Time) (*keys.PublicKey, error) {
@@ -101,6 +104,11 @@ func (l *benchLedger) StatusToken(_ context.Context, uri string) (string, string
 }
 
 func (l *benchLedger) Resolve(_ context.Context, d string) (*did.Document, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if doc, ok := l.docs[d]; ok {
+		return doc, nil // a wallet caches what it resolved, as this one does
+	}
 	doc := &did.Document{ID: d}
 	for kid, k := range l.keys {
 		if strings.HasPrefix(kid, d+"#") {
@@ -112,6 +120,10 @@ func (l *benchLedger) Resolve(_ context.Context, d string) (*did.Document, error
 	if doc.VerificationMethod == nil {
 		return nil, fmt.Errorf("%w: %s", did.ErrNotFound, d)
 	}
+	if l.docs == nil {
+		l.docs = map[string]*did.Document{}
+	}
+	l.docs[d] = doc
 	return doc, nil
 }
 
@@ -294,6 +306,10 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 		}
 		defer pprof.StopCPUProfile()
 	}
+	floor, err := exchangeFloor(ctx, issKey, holder)
+	if err != nil {
+		return err
+	}
 	cpuBefore := cpuTime()
 	respLat := make([]time.Duration, requests)
 	flowLat := make([]time.Duration, requests)
@@ -337,9 +353,9 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 		if err := a.writeJSON(map[string]any{
 			"programme": "citizen-card-facility-entry", "concurrency": concurrency, "requests": requests, "failed": int(failures.Load()),
 			"seconds": elapsed.Seconds(), "decisions_per_second": rate, "gomaxprocs": runtime.GOMAXPROCS(0),
-			"cpu_ms_per_exchange": ms(cpuPer),
-			"response_ms":         map[string]any{"p50": ms(percentile(respLat, 50)), "p99": ms(percentile(respLat, 99))},
-			"flow_ms":             map[string]any{"p50": ms(percentile(flowLat, 50)), "p99": ms(percentile(flowLat, 99))},
+			"cpu_ms_per_exchange": ms(cpuPer), "floor_ms_per_exchange": ms(floor), "x_floor": float64(cpuPer) / float64(floor),
+			"response_ms": map[string]any{"p50": ms(percentile(respLat, 50)), "p99": ms(percentile(respLat, 99))},
+			"flow_ms":     map[string]any{"p50": ms(percentile(flowLat, 50)), "p99": ms(percentile(flowLat, 99))},
 		}); err != nil {
 			return err
 		}
@@ -351,6 +367,7 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 		tb.add("elapsed", elapsed.Round(time.Millisecond).String())
 		tb.add("decisions/s", fmt.Sprintf("%.0f", rate))
 		tb.add("CPU per exchange", fmt.Sprintf("%s (both sides; %.0f/s if %d cores were all busy)", round(cpuPer), float64(runtime.GOMAXPROCS(0))*float64(time.Second)/float64(cpuPer), runtime.GOMAXPROCS(0)))
+		tb.add("signature floor", fmt.Sprintf("%s per exchange, measured now; CPU per exchange is %.1f x the floor", round(floor), float64(cpuPer)/float64(floor)))
 		tb.add("response", fmt.Sprintf("p50 %s  p99 %s", round(percentile(respLat, 50)), round(percentile(respLat, 99))))
 		tb.add("whole exchange", fmt.Sprintf("p50 %s  p99 %s", round(percentile(flowLat, 50)), round(percentile(flowLat, 99))))
 		if err := tb.write(a.stdout); err != nil {
@@ -361,6 +378,59 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 		return fmt.Errorf("%d of %d exchanges failed; the first: %w", failures.Load(), requests, firstErr)
 	}
 	return nil
+}
+
+// exchangeFloor is the CPU time of the signatures of one exchange,
+// measured now on this machine: the verifier signs the request object and
+// the acknowledgement (Ed25519) and verifies the issuer's signature
+// (Ed25519) and the key binding (ES256); the wallet verifies the request
+// object (Ed25519) and signs the key binding (ES256).
+func exchangeFloor(ctx context.Context, ed, es *keys.PrivateKey) (time.Duration, error) {
+	msg := make([]byte, 600)
+	edSig, err := ed.Sign(ctx, msg)
+	if err != nil {
+		return 0, err
+	}
+	esSig, err := es.Sign(ctx, msg)
+	if err != nil {
+		return 0, err
+	}
+	// The least of several batches, timed by the wall clock on one
+	// goroutine while nothing else runs (the process's CPU time ticks too
+	// coarsely here): this machine's neighbours only ever slow a batch down.
+	best := func(op func() error) (time.Duration, error) {
+		const batches, n = 7, 50
+		var least time.Duration
+		for b := range batches {
+			start := time.Now()
+			for range n {
+				if err := op(); err != nil {
+					return 0, err
+				}
+			}
+			if d := time.Since(start) / n; b == 0 || d < least {
+				least = d
+			}
+		}
+		return least, nil
+	}
+	edSign, err := best(func() error { _, err := ed.Sign(ctx, msg); return err })
+	if err != nil {
+		return 0, err
+	}
+	edVerify, err := best(func() error { return ed.Public().Verify(keys.EdDSA, msg, edSig) })
+	if err != nil {
+		return 0, err
+	}
+	esSign, err := best(func() error { _, err := es.Sign(ctx, msg); return err })
+	if err != nil {
+		return 0, err
+	}
+	esVerify, err := best(func() error { return es.Public().Verify(keys.ES256, msg, esSig) })
+	if err != nil {
+		return 0, err
+	}
+	return 2*edSign + 2*edVerify + esSign + esVerify, nil
 }
 
 // cpuTime is the CPU time (user and system) this process has used.
