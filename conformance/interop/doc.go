@@ -99,6 +99,26 @@
 // receiving and for presenting, with OpenID4VCI and OpenID4VP
 // implementations written by others.
 //
+// And an independent OpenID4VP 1.0 wallet faces seoulid's verifier:
+// oid4vp-wallet.mjs, on the same library's client side (Openid4vpClient:
+// it parses the openid4vp:// URI, fetches the request object by POST to
+// the request_uri with its wallet_metadata, checks the signature through a
+// callback that resolves the Verifier's did:seoul on the city's DID
+// resolver, validates the request, encrypts the response for
+// direct_post.jwt — the script does the ECDH-ES and AES-GCM with Node's
+// crypto — and posts it), with sd-jwt-js making the presentation: the
+// Disclosures of the claims the DCQL query asks for and a KB-JWT for the
+// client_id and nonce. TestJSWalletAgainstVerifier starts a city (package
+// city: a ledger node, seoulid's issuers and verifiers), has City Hall
+// issue a Seoul Citizen Card over OpenID4VCI to a key the script gets,
+// and checks that the script gets an explained "eligible" decision from
+// the Seoul Library's verifier — the one "seoulid verifier serve" runs —
+// by direct_post.jwt (the verifier's default) and by direct_post, with the
+// verifier's signed acknowledgement, the library finding nothing
+// non-conformant (it reports OpenID4VP 1.0 final, version 100); and that a
+// presentation whose key binding names another audience or nonce is
+// refused with invalid_request and the reason in the decision.
+//
 // One default of @openid4vc/openid4vp 0.4.6 does not: it sets a request
 // object's aud to the request_uri, where OpenID4VP 1.0 §5.8 asks for
 // https://self-issued.me/v2 when the Verifier did not discover the
