@@ -115,9 +115,11 @@
 // the Seoul Library's verifier — the one "seoulid verifier serve" runs —
 // by direct_post.jwt (the verifier's default) and by direct_post, with the
 // verifier's signed acknowledgement, the library finding nothing
-// non-conformant (it reports OpenID4VP 1.0 final, version 100); and that a
-// presentation whose key binding names another audience or nonce is
-// refused with invalid_request and the reason in the decision.
+// non-conformant (it reports OpenID4VP 1.0 final, version 100); that with
+// five credentials from four of the city's issuers it gets an eligible
+// youth-allowance decision, with its six reasons, from the welfare portal;
+// and that a presentation whose key binding names another audience or
+// nonce is refused with invalid_request and the reason in the decision.
 //
 // One default of @openid4vc/openid4vp 0.4.6 does not: it sets a request
 // object's aud to the request_uri, where OpenID4VP 1.0 §5.8 asks for

@@ -26,6 +26,9 @@
 //   resolver    base URL of a DID Resolution HTTP endpoint (GET /1.0/identifiers/{did})
 //   credential  an SD-JWT VC (dc+sd-jwt) as issued
 //   holderJwk   the private JWK its cnf.jwk names
+//   credentials or, for several, [{"credential", "holderJwk"}…]: each Credential
+//               Query gets the first of its vct; one that none answers is left
+//               out (the Verifier decides what its absence means)
 //   tamper      optional: "aud" signs the KB-JWT for another audience,
 //               "nonce" with another nonce (negative tests)
 // It prints one JSON line:
@@ -104,8 +107,11 @@ function frame(claims, path, into = {}) {
 }
 
 async function main(req) {
-  const { uri, resolver, credential, holderJwk, tamper } = req;
-  if (!uri || !resolver || !credential || !holderJwk) throw new Error('uri, resolver, credential and holderJwk are required');
+  const { uri, resolver, tamper } = req;
+  const held = req.credentials ?? [{ credential: req.credential, holderJwk: req.holderJwk }];
+  if (!uri || !resolver || !held.length || held.some((h) => !h.credential || !h.holderJwk)) {
+    throw new Error('uri, resolver and a credential with its holderJwk (or credentials) are required');
+  }
   setGlobalConfig({ allowInsecureUrls: true }); // the Verifier is on loopback http in the tests
   const verified = [];
   const callbacks = {
@@ -141,21 +147,32 @@ async function main(req) {
   const query = resolved.dcql?.query;
   if (!query?.credentials?.length) throw new Error('no DCQL query');
 
-  // The one credential this Wallet holds answers every query of its vct.
-  const sdjwt = instance({ holderPrivate: holderJwk });
-  const decoded = await sdjwt.decode(credential);
-  const claims = await decoded.getClaims(createHashFn());
+  // Each Credential Query gets the first credential of its vct.
+  const wallet = [];
+  for (const h of held) {
+    const sdjwt = instance({ holderPrivate: h.holderJwk });
+    const decoded = await sdjwt.decode(h.credential);
+    wallet.push({ ...h, sdjwt, claims: await decoded.getClaims(createHashFn()) });
+  }
   const vpToken = {};
   const asked = [];
   for (const cq of query.credentials) {
     if (cq.format !== 'dc+sd-jwt') throw new Error(`format ${cq.format} is not dc+sd-jwt`);
-    if (!cq.meta?.vct_values?.includes(claims.vct)) throw new Error(`no credential of ${cq.meta?.vct_values}`);
+    const w = wallet.find((c) => cq.meta?.vct_values?.includes(c.claims.vct));
+    if (!w) continue;
     let f = {};
-    for (const c of cq.claims ?? []) { f = frame(claims, c.path, f); asked.push(c.path); }
+    // A query with claim_sets is answered with its first set.
+    const ids = cq.claim_sets?.[0];
+    for (const c of cq.claims ?? []) {
+      if (ids && !ids.includes(c.id)) continue;
+      f = frame(w.claims, c.path, f);
+      asked.push(c.path);
+    }
     const aud = tamper === 'aud' ? 'decentralized_identifier:did:example:someone-else' : request.client_id;
     const nonce = tamper === 'nonce' ? randomBytes(16).toString('base64url') : request.nonce;
-    vpToken[cq.id] = [await sdjwt.present(credential, f, { kb: { payload: { iat: Math.floor(Date.now() / 1000), aud, nonce } } })];
+    vpToken[cq.id] = [await w.sdjwt.present(w.credential, f, { kb: { payload: { iat: Math.floor(Date.now() / 1000), aud, nonce } } })];
   }
+  if (Object.keys(vpToken).length === 0) throw new Error('no credential answers the query');
   const jarm = request.response_mode === 'direct_post.jwt'
     ? { encryption: { nonce: randomBytes(16).toString('base64url') },
         serverMetadata: {
@@ -173,13 +190,18 @@ async function main(req) {
     ...(response.jarm && { jarm: { responseJwt: response.jarm.responseJwt } }),
   });
   const body = await submitted.response.text();
-  const presented = await sdjwt.decode(Object.values(vpToken)[0][0]);
+  const disclosed = [];
+  for (const [qid, [p]] of Object.entries(vpToken)) {
+    const w = wallet.find((c) => query.credentials.find((q) => q.id === qid).meta.vct_values.includes(c.claims.vct));
+    for (const d of (await w.sdjwt.decode(p)).disclosures) disclosed.push(d.key ?? null);
+  }
   return {
     clientId: request.client_id,
     responseMode: submitted.responseMode,
     purpose: request.seoulid_purpose ?? null,
     asked,
-    disclosed: presented.disclosures.map((d) => d.key ?? null),
+    disclosed,
+    answered: Object.keys(vpToken),
     features: {
       signedRequest: true, requestObjectKey: verified[0], requestUriMethod: parsed.params.request_uri_method ?? 'get',
       version: resolved.version, encrypted: Boolean(response.jarm),

@@ -18,6 +18,7 @@ import (
 	"github.com/seoulid/seoulid/city"
 	"github.com/seoulid/seoulid/internal/keys"
 	vp "github.com/seoulid/seoulid/internal/oid4vp"
+	"github.com/seoulid/seoulid/schemas"
 	"github.com/seoulid/seoulid/verifier/programmes"
 	vserver "github.com/seoulid/seoulid/verifier/server"
 	verifiersqlite "github.com/seoulid/seoulid/verifier/store/sqlite"
@@ -31,6 +32,7 @@ type jsPresented struct {
 	Purpose      string   `json:"purpose"`
 	Asked        [][]any  `json:"asked"`
 	Disclosed    []string `json:"disclosed"`
+	Answered     []string `json:"answered"`
 	Features     struct {
 		SignedRequest    bool   `json:"signedRequest"`
 		RequestObjectKey string `json:"requestObjectKey"`
@@ -63,25 +65,29 @@ func TestJSWalletAgainstVerifier(t *testing.T) {
 	hall, _ := c.Service("city-hall")
 	lib, _ := c.Service("seoul-library")
 
-	// City Hall issues a Citizen Card to a key whose private half the JS
-	// wallet gets.
-	tok, err := os.ReadFile(hall.TokenFile)
-	require.NoError(t, err)
-	var offer struct {
-		OfferURI string `json:"offer_uri"`
-		TxCode   string `json:"tx_code"`
-	}
-	postJSON(t, hall.URL+"/admin/v1/offers?qr=false", strings.TrimSpace(string(tok)), map[string]any{"vct": "urn:seoulid:vct:seoul-citizen-card:1", "claims": cardClaims()}, &offer)
-	holder, err := keys.Generate(keys.ES256)
-	require.NoError(t, err)
-	holder = holder.WithKeyID("holder")
+	// An issuer of the city issues a credential over OpenID4VCI to a key
+	// whose private half the JS wallet gets.
 	client := wci.New(wci.Config{AllowHTTP: true})
-	o, err := client.ResolveOffer(ctx, offer.OfferURI)
-	require.NoError(t, err)
-	redeemed, err := client.Redeem(ctx, o, "", offer.TxCode, []wci.Signer{holder}, nil)
-	require.NoError(t, err)
-	require.Len(t, redeemed.Credentials, 1)
-	card := redeemed.Credentials[0]
+	issue := func(issuer, vct string, claims map[string]any) map[string]any {
+		s, _ := c.Service(issuer)
+		tok, err := os.ReadFile(s.TokenFile)
+		require.NoError(t, err)
+		var offer struct {
+			OfferURI string `json:"offer_uri"`
+			TxCode   string `json:"tx_code"`
+		}
+		postJSON(t, s.URL+"/admin/v1/offers?qr=false", strings.TrimSpace(string(tok)), map[string]any{"vct": vct, "claims": claims}, &offer)
+		holder, err := keys.Generate(keys.ES256)
+		require.NoError(t, err)
+		holder = holder.WithKeyID("holder")
+		o, err := client.ResolveOffer(ctx, offer.OfferURI)
+		require.NoError(t, err)
+		redeemed, err := client.Redeem(ctx, o, "", offer.TxCode, []wci.Signer{holder}, nil)
+		require.NoError(t, err)
+		require.Len(t, redeemed.Credentials, 1)
+		return map[string]any{"credential": redeemed.Credentials[0], "holderJwk": holder.PrivateJWK()}
+	}
+	card := issue(hall.Slug, "urn:seoulid:vct:seoul-citizen-card:1", cardClaims())
 
 	// A second verifier with the library's key, DID and registered
 	// purposes, answering by direct_post.
@@ -105,10 +111,10 @@ func TestJSWalletAgainstVerifier(t *testing.T) {
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 
-	present := func(verifierURL, tamper string) (*jsPresented, map[string]any) {
+	presentFor := func(verifierURL string, start map[string]any, held []map[string]any, tamper string) (*jsPresented, map[string]any) {
 		var started struct{ ID, URI string }
-		postJSON(t, verifierURL+"/api/requests?qr=false", "", map[string]any{"programme": "citizen-card-facility-entry", "parameters": map[string]string{"facility_id": "SEOUL-LIB-0001"}}, &started)
-		req := map[string]any{"uri": started.URI, "resolver": res.URL, "credential": card, "holderJwk": holder.PrivateJWK()}
+		postJSON(t, verifierURL+"/api/requests?qr=false", "", start, &started)
+		req := map[string]any{"uri": started.URI, "resolver": res.URL, "credentials": held}
 		if tamper != "" {
 			req["tamper"] = tamper
 		}
@@ -126,6 +132,10 @@ func TestJSWalletAgainstVerifier(t *testing.T) {
 		var status map[string]any
 		getJSON(t, verifierURL+"/api/requests/"+url.PathEscape(started.ID)+"?wait=10s", &status)
 		return &got, status
+	}
+	entry := map[string]any{"programme": "citizen-card-facility-entry", "parameters": map[string]string{"facility_id": "SEOUL-LIB-0001"}}
+	present := func(verifierURL, tamper string) (*jsPresented, map[string]any) {
+		return presentFor(verifierURL, entry, []map[string]any{card}, tamper)
 	}
 
 	for _, v := range []struct {
@@ -154,6 +164,26 @@ func TestJSWalletAgainstVerifier(t *testing.T) {
 		}
 	}
 
+	// The youth allowance at the welfare portal: five credentials from four
+	// issuers, one presentation each, one decision with six reasons.
+	person := map[string]any{"name": "정하은", "birthdate": "1999-05-14"}
+	today := time.Now().In(time.FixedZone("KST", 9*3600)).Format(time.DateOnly)
+	held := []map[string]any{
+		issue("gwanak-gu", "urn:seoulid:vct:residency-status:1", example(t, "residency-status", person, map[string]any{"as_of": today, "resident_of_seoul": true})),
+		issue("gwanak-gu", "urn:seoulid:vct:welfare-recipient-status:1", example(t, "welfare-recipient-status", person, map[string]any{"as_of": today, "basic_livelihood_recipient": false, "near_poverty": false})),
+		issue("uos", "urn:seoulid:vct:enrolment-status:1", example(t, "enrolment-status", person, map[string]any{"as_of": today, "enrolled": false, "on_leave": false, "education_status": "graduated"})),
+		issue("comwel", "urn:seoulid:vct:employment-insurance-status:1", example(t, "employment-insurance-status", person, map[string]any{"as_of": today, "insured": false, "contract_months": nil, "weekly_hours": nil})),
+		issue("nhis", "urn:seoulid:vct:health-insurance-income-band:1", example(t, "health-insurance-income-band", person, map[string]any{"income_band": map[string]any{"lower_pct": 50, "upper_pct": 75}})),
+	}
+	portal, _ := c.Service("welfare-portal")
+	got, status := presentFor(portal.URL, map[string]any{"programme": "seoul-youth-allowance-2026"}, held, "")
+	require.Equal(t, http.StatusOK, got.Status, "%+v", got)
+	require.ElementsMatch(t, []string{"residency", "welfare", "enrolment", "employment", "income"}, got.Answered)
+	require.Equal(t, "decided", status["state"], "%v", status)
+	decision := status["decision"].(map[string]any)
+	require.Equal(t, "eligible", decision["outcome"], "%v", decision)
+	require.Len(t, decision["criteria"], 6)
+
 	for _, tamper := range []string{"aud", "nonce"} {
 		got, status := present(lib.URL, tamper)
 		require.Equal(t, http.StatusBadRequest, got.Status, "%s: %+v", tamper, got)
@@ -178,6 +208,25 @@ func postJSON(t *testing.T, u, token string, body, out any) {
 	defer resp.Body.Close()
 	require.Contains(t, []int{http.StatusOK, http.StatusCreated}, resp.StatusCode, u)
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(out))
+}
+
+// example is the catalogue's example of a type (its slug) with fields
+// replaced; a nil value removes the field.
+func example(t *testing.T, slug string, with ...map[string]any) map[string]any {
+	t.Helper()
+	ty, err := schemas.Default().Lookup("urn:seoulid:vct:" + slug + ":1")
+	require.NoError(t, err)
+	m := ty.Example()
+	for _, w := range with {
+		for k, v := range w {
+			if v == nil {
+				delete(m, k)
+			} else {
+				m[k] = v
+			}
+		}
+	}
+	return m
 }
 
 // cardClaims is a Seoul Citizen Card that is a member of the Seoul Library.
