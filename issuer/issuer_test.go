@@ -394,3 +394,25 @@ func TestStatusPublishedAgainWithinTheSecond(t *testing.T) {
 		}
 	}
 }
+
+// An offer nobody redeemed loses its claims once it has expired.
+func TestWipeExpiredClaims(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, 0)
+	ty, _ := schemas.Default().Lookup(resVCT)
+	offer, err := f.is.CreateOffer(ctx, "opr_test", resVCT, ty.Example())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.is.WipeExpiredClaims(ctx); err != nil || n != 0 {
+		t.Fatalf("a live offer: wiped %d, %v", n, err)
+	}
+	f.now = f.now.Add(25 * time.Hour) // past any offer's lifetime
+	if n, err := f.is.WipeExpiredClaims(ctx); err != nil || n != 1 {
+		t.Fatalf("an expired offer: wiped %d, %v", n, err)
+	}
+	o, err := f.store.Offer(ctx, offer.Offer.ID)
+	if err != nil || len(o.Claims) != 0 {
+		t.Fatalf("the expired offer still has claims: %v", err)
+	}
+}

@@ -295,6 +295,17 @@ func (is *Issuer) PublishStatusLists(ctx context.Context) (int, error) {
 	return len(uris), nil
 }
 
+// WipeExpiredClaims deletes the claims of the offers that can no longer be
+// issued (Store.WipeClaims): PIPA Art. 21 asks personal information to be
+// destroyed once no longer needed. It returns how many it wiped.
+func (is *Issuer) WipeExpiredClaims(ctx context.Context) (int, error) {
+	n, err := is.store.WipeClaims(ctx, is.cfg.Now())
+	if err != nil {
+		return 0, fmt.Errorf("issuer: wiping the claims of expired offers: %w", err)
+	}
+	return n, nil
+}
+
 // RunStatusPublisher publishes changed status lists every interval until
 // ctx ends: revocations reach the ledger in batches, one token per list
 // per interval however many credentials changed.

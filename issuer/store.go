@@ -88,6 +88,12 @@ type Store interface {
 	OperatorByToken(ctx context.Context, tokenHash []byte) (*Operator, error)
 	// CountOperators returns how many operators exist.
 	CountOperators(ctx context.Context) (int, error)
+	// WipeClaims deletes the claims of every offer that can no longer be
+	// issued at now — pending past its expiry, burned, or redeemed with an
+	// expired access token — and returns how many it wiped (PIPA Art. 21:
+	// destroyed once no longer needed). Issued offers lose theirs in
+	// CompleteOffer.
+	WipeClaims(ctx context.Context, now time.Time) (int, error)
 
 	// AppendAudit appends an entry to the audit log and returns it with
 	// its sequence number and hash set: each entry's Hash is SHA-256 over

@@ -129,13 +129,43 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.wallet.ServeHTTP(w, r)
 }
 
-// Run publishes changed status lists every PublishInterval until ctx
-// ends, then once more — with a context of its own, so that status
+// wipeEvery is how often Run wipes the claims of offers that can no longer
+// be issued.
+const wipeEvery = time.Minute
+
+// wipe wipes the claims of expired offers now and every wipeEvery until
+// ctx ends.
+func (s *Server) wipe(ctx context.Context) {
+	t := time.NewTicker(wipeEvery)
+	defer t.Stop()
+	for {
+		if n, err := s.is.WipeExpiredClaims(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Logger.Error("wiping the claims of expired offers", "err", err)
+		} else if n > 0 {
+			s.cfg.Logger.Info("wiped the claims of expired offers", "offers", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Run publishes changed status lists every PublishInterval, and wipes the
+// claims of offers that can no longer be issued every minute, until ctx
+// ends; then it publishes once more — with a context of its own, so that status
 // changes made since the last tick reach the ledger before the issuer
 // stops, not at its next start. It returns that last publication's
 // error.
 func (s *Server) Run(ctx context.Context) error {
+	wiped := make(chan struct{})
+	go func() {
+		defer close(wiped)
+		s.wipe(ctx)
+	}()
 	s.is.RunStatusPublisher(ctx, s.cfg.PublishInterval)
+	<-wiped
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	n, err := s.is.PublishStatusLists(pctx)

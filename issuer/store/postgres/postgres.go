@@ -375,6 +375,19 @@ func (s *Store) ListCredentials(ctx context.Context, limit int) ([]*issuer.Crede
 
 // SetStatus sets a credential's status and UpdatedAt (now) in one
 // statement, appends audit (if not nil) in the same transaction, and
+// WipeClaims implements issuer.Store.
+func (s *Store) WipeClaims(ctx context.Context, now time.Time) (int, error) {
+	n, err := contract.Nanos("now", now)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: wipe claims: %w", err)
+	}
+	tag, err := s.pool.Exec(ctx, "UPDATE offers SET claims = NULL WHERE claims IS NOT NULL AND (state = 'burned' OR (state = 'pending' AND expires_at <= $1) OR (state = 'redeemed' AND token_expiry <= $1))", n)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: wipe claims: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // returns the record as changed, or ErrNotFound.
 func (s *Store) SetStatus(ctx context.Context, id string, status issuer.Status, now time.Time, audit *issuer.AuditEntry) (*issuer.Credential, error) {
 	n, err := contract.Nanos("now", now)

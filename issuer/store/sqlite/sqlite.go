@@ -190,6 +190,30 @@ func (s *Store) Offer(ctx context.Context, id string) (*issuer.Offer, error) {
 	return o, nil
 }
 
+// qWipeClaims wipes the claims of the offers that can no longer be issued.
+const qWipeClaims = "UPDATE offers SET claims = NULL WHERE claims IS NOT NULL AND (state = 'burned' OR (state = 'pending' AND expires_at <= ?) OR (state = 'redeemed' AND token_expiry <= ?))"
+
+// WipeClaims implements issuer.Store.
+func (s *Store) WipeClaims(ctx context.Context, now time.Time) (int, error) {
+	n, err := contract.Nanos("now", now)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: wipe claims: %w", err)
+	}
+	var wiped int64
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := s.db.Exec(ctx, tx, qWipeClaims, n, n)
+		if err != nil {
+			return err
+		}
+		wiped, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: wipe claims: %w", err)
+	}
+	return int(wiped), nil
+}
+
 // ListOffers returns at most limit offers, newest (CreatedAt) first, ties
 // by descending id; none for a limit ≤ 0.
 func (s *Store) ListOffers(ctx context.Context, limit int) ([]*issuer.Offer, error) {

@@ -321,3 +321,37 @@ func testListOffers(t *testing.T, s issuer.Store) {
 	require.NoError(t, err)
 	assert.Empty(t, got, "limit 0")
 }
+
+// testWipeClaims: the claims of offers that can no longer be issued — a
+// pending one past its expiry, a burned one, a redeemed one whose token
+// expired — are wiped; those that can still be issued keep theirs.
+func testWipeClaims(t *testing.T, s issuer.Store) {
+	ctx := context.Background()
+	live := putOffer(t, s, "live", T0)
+	expired := putOffer(t, s, "expired", T0.Add(-offerTTL-time.Minute))
+	redeemed := redeemedOffer(t, s, "redeemed", T0.Add(-offerTTL/2))
+	stale := redeemedOffer(t, s, "stale", T0.Add(-offerTTL-tokenTTL-time.Hour))
+	burned := putOffer(t, s, "burned", T0)
+	for range maxAttempts {
+		_, err := s.RedeemOffer(ctx, h("code-burned"), wrongCode, maxAttempts, grant("burned", T0), T0)
+		require.Error(t, err)
+	}
+	b, err := s.Offer(ctx, burned.ID)
+	require.NoError(t, err)
+	require.Equal(t, issuer.OfferBurned, b.State)
+
+	n, err := s.WipeClaims(ctx, T0.Add(time.Second))
+	require.NoError(t, err)
+	assert.Equal(t, 3, n, "the expired, the stale and the burned offer")
+	for _, c := range []struct {
+		o    *issuer.Offer
+		kept bool
+	}{{live, true}, {redeemed, true}, {expired, false}, {stale, false}, {burned, false}} {
+		got, err := s.Offer(ctx, c.o.ID)
+		require.NoError(t, err)
+		assert.Equal(t, c.kept, len(got.Claims) > 0, "%s keeps its claims: %v", c.o.ID, c.kept)
+	}
+	n, err = s.WipeClaims(ctx, T0.Add(time.Second))
+	require.NoError(t, err)
+	assert.Equal(t, 0, n, "nothing left to wipe")
+}

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) issuer.Store) {
 		{"RedeemOfferConcurrentWrongTxCodes", testRedeemOfferConcurrentWrongTxCodes},
 		{"OfferByToken", testOfferByToken},
 		{"ListOffers", testListOffers},
+		{"WipeClaims", testWipeClaims},
 		{"Nonces", testNonces},
 		{"NoncesConcurrent", testNoncesConcurrent},
 		{"Secret", testSecret},
