@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/seoulid/seoulid/internal/sdjwtvc"
 	"github.com/seoulid/seoulid/schemas"
 	"github.com/seoulid/seoulid/wallet"
+	wvp "github.com/seoulid/seoulid/wallet/oid4vp"
 )
 
 // overAsking: a verifier asks for more than the purpose the ledger
@@ -141,46 +141,23 @@ func (r *run) forgery(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// The forger's own wallet answers the library's request.
-	u, err := url.Parse(st.URI)
+	// The forger's own wallet answers the library's request: the same
+	// OpenID4VP client as a citizen's, with a forged card.
+	client := wvp.New(r.city.Remote(), wvp.Config{AllowHTTP: true})
+	ro, err := client.Request(ctx, st.URI)
 	if err != nil {
-		return err
-	}
-	ref, err := vp.ParseRequestReference(u.RawQuery)
-	if err != nil {
-		return err
-	}
-	resp, err := r.hc.Get(ref.RequestURI)
-	if err != nil {
-		return err
-	}
-	obj, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
-	if err != nil {
-		return err
-	}
-	ro, err := vp.ParseRequestObject(ctx, string(obj), ref.ClientID, r.city.Remote(), vp.RequestOptions{})
-	if err != nil {
-		return r.fail("the library's request object: %v", err)
+		return r.fail("the library's request: %v", err)
 	}
 	kb, err := shown.WithKeyBinding(ctx, holder, sdjwt.KeyBindingInput{Audience: ro.ClientID, Nonce: ro.Nonce})
 	if err != nil {
 		return err
 	}
-	body, err := vp.DirectPostBody(&ro.AuthorizationRequest, &vp.AuthorizationResponse{VPToken: vp.VPToken{"card": {kb.String()}}})
-	if err != nil {
-		return err
-	}
-	post, err := r.hc.Post(ro.ResponseURI, "application/x-www-form-urlencoded", strings.NewReader(body))
-	if err != nil {
-		return err
-	}
-	answer, _ := io.ReadAll(io.LimitReader(post.Body, 1<<16))
-	post.Body.Close()
+	_, answerErr := client.Respond(ctx, &ro.AuthorizationRequest, &vp.AuthorizationResponse{VPToken: vp.VPToken{"card": {kb.String()}}})
 	r.say(fmt.Sprintf("Someone makes a Seoul Citizen Card in %s's name, naming its key but signing with a key of their own, and presents it at %s's gate.", r.name(hall), r.name(lib)),
 		fmt.Sprintf("누군가 %s 명의로 시민카드를 만들어, 시청의 키 이름을 적고 자기 키로 서명한 뒤 %s 출입구에 제시합니다.", r.name(hall), r.name(lib)))
-	if post.StatusCode != http.StatusBadRequest || !strings.Contains(string(answer), "invalid_request") {
-		return r.fail("the library answered the forgery with HTTP %d: %s", post.StatusCode, answer)
+	var refused *wvp.AnswerError
+	if !errors.As(answerErr, &refused) || refused.Status != http.StatusBadRequest || refused.Code != string(vp.ErrInvalidRequest) {
+		return r.fail("the library answered the forgery with %v, not invalid_request", answerErr)
 	}
 	out, err := r.outcome(ctx, "seoul-library", st.ID)
 	if err != nil {
