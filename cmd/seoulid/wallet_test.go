@@ -256,6 +256,7 @@ func verifierSteps(t *testing.T, s *session) {
 	require.Equal(t, exitOK, code)
 	require.Contains(t, table, "outcome: not_eligible")
 	require.Contains(t, s.fails("verifier request no-such-programme --verifier %s", base), "unknown_programme")
+	jsWalletPresents(t, s, base) // an independent OpenID4VP wallet gets decisions from the same verifier
 
 	cancel()
 	select {

@@ -121,6 +121,29 @@
 // and that a presentation whose key binding names another audience or
 // nonce is refused with invalid_request and the reason in the decision.
 //
+// The same script faces the command-line deployment in
+// TestIssuerAgainstNode (cmd/seoulid, jsWalletPresents), with no city:
+// the verifier that "seoulid verifier serve" runs there, its DID and
+// purposes put on the ledger by the registry commands, starts requests of
+// the facility-entry programme through its portal API (POST
+// /api/requests), and the script answers them with Seoul Citizen Cards
+// that the running "seoulid issuer serve" issued over OpenID4VCI to ES256
+// and EdDSA keys whose private halves it gets. That test's node runs
+// without --http, so the test serves the DID Resolution HTTP binding (GET
+// /1.0/identifiers/{did}) over the node's RPC for the script to find the
+// verifier's key. The portal API (GET /api/requests/{id}) must give: a
+// member of the library eligible and a resident who is not a member not
+// eligible, each criterion with its reason, by direct_post.jwt, the only
+// response mode "verifier serve" makes requests in; the member eligible by
+// direct_post, from the same verifier/server with the verifier's key and
+// DID and Mode direct_post; each accepted response acknowledged by a
+// receipt signed by the verifier's key, with exactly the Disclosures the
+// first claim set of the query asks for; and refused — HTTP 400,
+// invalid_request, the request "refused" with the failed check as its
+// reason — a KB-JWT for another audience, one with another nonce, and a
+// card signed by a DID on the ledger that the council never authorised to
+// issue it.
+//
 // One default of @openid4vc/openid4vp 0.4.6 does not: it sets a request
 // object's aud to the request_uri, where OpenID4VP 1.0 §5.8 asks for
 // https://self-issued.me/v2 when the Verifier did not discover the
