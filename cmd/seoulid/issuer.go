@@ -153,11 +153,6 @@ func (a *app) serveIssuer(ctx context.Context, f *serveFlags) error {
 	if f.publishEvery <= 0 {
 		return usageError{fmt.Errorf("--publish-interval must be positive, not %s", f.publishEvery)}
 	}
-	if f.publicURL != "" {
-		if u, err := url.Parse(f.publicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return usageError{fmt.Errorf("--url %q is not an https URL", f.publicURL)}
-		}
-	}
 	remote, err := node.Dial(f.nodeURL)
 	if err != nil {
 		return usageError{fmt.Errorf("--node: %w", err)}
@@ -175,12 +170,9 @@ func (a *app) serveIssuer(ctx context.Context, f *serveFlags) error {
 		return err
 	}
 	defer ln.Close()
-	publicURL := f.publicURL
-	if publicURL == "" {
-		if !isLoopback(ln.Addr()) {
-			return usageError{fmt.Errorf("--http %s is not a loopback address: give --url, the https URL of the TLS terminator in front of the issuer", f.httpAddr)}
-		}
-		publicURL = scheme + "://" + ln.Addr().String()
+	publicURL, err := servicePublicURL(f.publicURL, ln, scheme, f.httpAddr, "issuer")
+	if err != nil {
+		return err
 	}
 	statusURL, err := statusListURL(f.statusURL, publicURL)
 	if err != nil {

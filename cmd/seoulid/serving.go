@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"net/url"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -35,6 +37,23 @@ func (f *tlsFlags) listen(flag, addr string) (ln net.Listener, scheme string, er
 		return ln, "http", nil
 	}
 	return tls.NewListener(ln, cfg), "https", nil
+}
+
+// servicePublicURL is a service's public URL: --url when given (an http(s) URL),
+// else scheme://ADDR of its listener, which must then be on loopback —
+// for development; in production the service sits behind a TLS terminator
+// whose URL --url gives. role names the service in the message.
+func servicePublicURL(given string, ln net.Listener, scheme, httpAddr, role string) (string, error) {
+	if given != "" {
+		if u, err := url.Parse(given); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return "", usageError{fmt.Errorf("--url %q is not an https URL", given)}
+		}
+		return strings.TrimSuffix(given, "/"), nil
+	}
+	if !isLoopback(ln.Addr()) {
+		return "", usageError{fmt.Errorf("--http %s is not a loopback address: give --url, the https URL of the TLS terminator in front of the %s", httpAddr, role)}
+	}
+	return scheme + "://" + ln.Addr().String(), nil
 }
 
 // pingNode is a readiness check: the registry node answers.

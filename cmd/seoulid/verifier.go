@@ -122,12 +122,9 @@ func (a *app) serveVerifier(ctx context.Context, f *verifierFlags) error {
 		return err
 	}
 	defer ln.Close()
-	publicURL := strings.TrimSuffix(f.publicURL, "/")
-	if publicURL == "" {
-		if !isLoopback(ln.Addr()) {
-			return usageError{fmt.Errorf("--http %s is not a loopback address: give --url, the https URL of the TLS terminator in front of the verifier", f.httpAddr)}
-		}
-		publicURL = scheme + "://" + ln.Addr().String()
+	publicURL, err := servicePublicURL(f.publicURL, ln, scheme, f.httpAddr, "verifier")
+	if err != nil {
+		return err
 	}
 
 	key, d, keyFile, err := a.serviceKey(f.dataDir, f.keyFile, verifierKeyFile, "verifier")
