@@ -255,8 +255,6 @@ func Start(ctx context.Context, cfg Config) (c *City, err error) {
 		return nil, err
 	}
 	reg := &registrar{remote: c.remote, council: cn, chain: chain}
-	c.services = append(c.services,
-		Service{Slug: slugRPC, Role: RoleLedger, Name: registry.Names{Ko: "레지스트리 원장", En: "Registry ledger"}, URL: rpcURL})
 
 	// The resolver: the node's DID resolution and registry reads.
 	res, err := resolverhttp.New(&resolver.Resolver{Seoul: c.node.Reader()}, resolverhttp.Config{Logger: c.log.With("service", slugResolver)})
@@ -270,6 +268,9 @@ func Start(ctx context.Context, cfg Config) (c *City, err error) {
 	c.serve(slugResolver, listeners[slugResolver], o.Handler(res))
 	delete(listeners, slugResolver)
 	resolverURL := scheme + "://" + lay.addr(slugResolver)
+	// The ledger's RPC is CometBFT's own server; its health, readiness and
+	// height are answered by its HTTP face, the resolver.
+	c.services = append(c.services, Service{Slug: slugRPC, Role: RoleLedger, Name: registry.Names{Ko: "레지스트리 원장", En: "Registry ledger"}, URL: rpcURL, Metrics: resolverURL + ops.PathMetrics})
 	c.services = append(c.services, Service{Slug: slugResolver, Role: RoleResolver, Name: registry.Names{Ko: "DID 리졸버", En: "DID resolver"}, URL: resolverURL, Metrics: resolverURL + ops.PathMetrics})
 
 	for _, a := range Plan {

@@ -49,11 +49,12 @@ The first start makes the keys (mode 0600) and the ledger, and chooses the
 ports: --first-port and the ports after it (0 for free ports chosen by the
 system); later starts use the ports DIR/city.json recorded.
 
-Every service but the ledger's RPC answers /healthz, /readyz and, for
-Prometheus, /metrics. With --tls they serve HTTPS with a certificate for
-127.0.0.1, ::1 and localhost from a local CA made under DIR/tls (its
-certificate, DIR/tls/ca.pem, is what a phone or browser must trust), for
-wallets that insist on https.`,
+Every service answers /healthz, /readyz and, for Prometheus, /metrics (the
+ledger's RPC, CometBFT's own server, through its HTTP face, the resolver).
+With --tls they serve HTTPS with a certificate for 127.0.0.1, ::1 and
+localhost from a local CA made under DIR/tls (its certificate,
+DIR/tls/ca.pem, is what a phone or browser must trust), for wallets that
+insist on https.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var lv slog.Level
