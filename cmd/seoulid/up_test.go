@@ -90,6 +90,33 @@ func TestUp(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, offers)
+
+	// The conformance suite against the city's resolver: every requirement
+	// but the deactivated DID's (the city has none) passes; against a
+	// service that is not a resolver it fails, with exit status 1.
+	var resolverURL, hallDID, hallURL string
+	for _, s := range first {
+		switch s["slug"] {
+		case "resolver":
+			resolverURL = s["url"].(string)
+		case "city-hall":
+			hallDID, hallURL = s["did"].(string), s["url"].(string)
+		}
+	}
+	ses := &session{t: t}
+	report := filepath.Join(t.TempDir(), "report.xml")
+	stdout, stderr, code := ses.run("conformance run --suite resolver --target %s --param did=%s --report %s", resolverURL, hallDID, report)
+	require.Equal(t, exitOK, code, stderr)
+	require.Regexp(t, `resolver.not-found\s+pass`, stdout)
+	require.Regexp(t, `resolver.deactivated\s+skip\s+give a deactivated DID`, stdout)
+	require.Contains(t, stderr, "[13/13]")
+	xmlReport, err := os.ReadFile(report)
+	require.NoError(t, err)
+	require.Contains(t, string(xmlReport), `<testsuite name="seoulid conformance: resolver" tests="13" failures="0" skipped="1"`)
+	stdout, stderr, code = ses.run("conformance run --suite resolver --target %s --param did=%s", hallURL, hallDID)
+	require.Equal(t, exitFail, code, stdout)
+	require.Regexp(t, `seoulid: \d+ of 13 requirements failed`, stderr)
+
 	logs := stop()
 	require.Contains(t, logs, "the city stopped")
 

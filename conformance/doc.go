@@ -1,0 +1,20 @@
+// Package conformance is seoulid's conformance suite: requirements of the
+// seoulid profile, each named by the specification section it comes from,
+// checked against a running implementation through its public interface
+// only (black box), runnable from "go test" (RunT) and from the command
+// line ("seoulid conformance run"), with a table, JUnit XML and JSON
+// reports.
+//
+// A suite is a list of checks; a check is a Requirement and a function
+// that returns nil when the target meets it, an error saying how it does
+// not, or ErrSkip (wrapped) when the target gave nothing to check it with.
+// Profile renders every requirement as the seoulid profile
+// (docs/conformance.md), so that the document and the suite cannot drift.
+//
+// The suites so far:
+//
+//   - resolver: the W3C DID Resolution HTTP(S) binding of a DID resolver —
+//     representations and content types, HEAD, every error code.
+//
+// The issuer, verifier, wallet and vectors suites of issue 9 are to come.
+package conformance

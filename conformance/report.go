@@ -1,0 +1,140 @@
+package conformance
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// WriteJSON writes the results as one JSON document: the target, the time
+// and a summary, and each result with its requirement.
+func WriteJSON(w io.Writer, target string, at time.Time, results []Result) error {
+	sum := map[Outcome]int{Pass: 0, Fail: 0, Skip: 0}
+	for _, r := range results {
+		sum[r.Outcome]++
+	}
+	e := json.NewEncoder(w)
+	e.SetIndent("", "  ")
+	return e.Encode(map[string]any{"target": target, "time": at.UTC().Format(time.RFC3339), "summary": sum, "results": results})
+}
+
+// junit is the JUnit XML schema as CI systems read it.
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name      string      `xml:"name,attr"`
+	Tests     int         `xml:"tests,attr"`
+	Failures  int         `xml:"failures,attr"`
+	Skipped   int         `xml:"skipped,attr"`
+	Time      string      `xml:"time,attr"`
+	Timestamp string      `xml:"timestamp,attr"`
+	Cases     []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitMessage `xml:"failure,omitempty"`
+	Skipped   *junitMessage `xml:"skipped,omitempty"`
+	System    string        `xml:"system-out,omitempty"`
+}
+
+type junitMessage struct {
+	Message string `xml:"message,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// WriteJUnit writes the results as JUnit XML: one testsuite per suite,
+// one testcase per requirement (named by its ID; its title, level and
+// specification in system-out), failures and skips with their reasons.
+func WriteJUnit(w io.Writer, at time.Time, results []Result) error {
+	var doc junitSuites
+	index := map[string]int{}
+	for _, r := range results {
+		i, ok := index[r.Suite()]
+		if !ok {
+			i = len(doc.Suites)
+			index[r.Suite()] = i
+			doc.Suites = append(doc.Suites, junitSuite{Name: "seoulid conformance: " + r.Suite(), Timestamp: at.UTC().Format(time.RFC3339)})
+		}
+		s := &doc.Suites[i]
+		c := junitCase{Name: r.ID, Classname: "conformance." + r.Suite(), Time: seconds(r.Duration),
+			System: fmt.Sprintf("%s %s (%s)", r.Level, r.Title, r.Spec)}
+		s.Tests++
+		switch r.Outcome {
+		case Fail:
+			s.Failures++
+			c.Failure = &junitMessage{Message: oneLine(r.Reason), Text: r.Reason}
+		case Skip:
+			s.Skipped++
+			c.Skipped = &junitMessage{Message: oneLine(r.Reason)}
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	for i := range doc.Suites {
+		var d time.Duration
+		for _, r := range results {
+			if r.Suite() == strings.TrimPrefix(doc.Suites[i].Name, "seoulid conformance: ") {
+				d += r.Duration
+			}
+		}
+		doc.Suites[i].Time = seconds(d)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	e := xml.NewEncoder(w)
+	e.Indent("", "  ")
+	if err := e.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// Profile writes the seoulid profile as Markdown: every requirement of
+// every suite with its level and specification. docs/conformance.md is
+// this output (a test keeps them equal).
+func Profile(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString(`# The seoulid profile
+
+This is the list of requirements that ` + "`seoulid conformance run`" + ` checks, generated from the suite
+itself (` + "`go test ./conformance -run TestProfile -update`" + ` rewrites it), so that the two cannot drift.
+A target conforms to a suite when every MUST passes. Negative requirements are ones a conforming target
+refuses something for; each is shown able to fail against a deliberately broken test double.
+The suites written so far are listed below; the issuer, verifier, wallet and vectors suites of the
+profile are not yet part of it.
+
+Run a suite against any implementation:
+
+` + "```sh" + `
+seoulid conformance run --suite resolver --target http://127.0.0.1:8400 --param did=did:seoul:… [--report report.xml]
+seoulid conformance list
+` + "```" + `
+`)
+	for _, name := range Suites() {
+		reqs, _ := Requirements(name)
+		fmt.Fprintf(&b, "\n## %s\n\n| requirement | level | what | specification |\n|---|---|---|---|\n", name)
+		for _, r := range reqs {
+			neg := ""
+			if r.Negative {
+				neg = " (negative)"
+			}
+			fmt.Fprintf(&b, "| `%s` | %s%s | %s | %s |\n", r.ID, r.Level, neg, strings.ReplaceAll(r.Title, "|", "\\|"), r.Spec)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
