@@ -14,7 +14,17 @@
 // The suites so far:
 //
 //   - resolver: the W3C DID Resolution HTTP(S) binding of a DID resolver —
-//     representations and content types, HEAD, every error code.
+//     representations and content types, HEAD, every error code;
+//   - issuer: an OpenID4VCI 1.0 issuer of the profile — its metadata and
+//     display locales, the pre-authorized flow with tx_code, the issued
+//     credential (signature, vct, binding, schema, status reference), and
+//     the refusals of a wrong tx_code, a reused code, a bad proof and an
+//     unknown configuration. It makes its offers through seoulid's back
+//     office (an operator token as the "token" parameter): it issues real
+//     credentials, of the catalogue's example claims, to throwaway keys, so
+//     run it against an issuer for testing.
 //
-// The issuer, verifier, wallet and vectors suites of issue 9 are to come.
+// The verifier, wallet and vectors suites of issue 9 are to come; so are
+// the issuer's reused-nonce refusal and its ledger checks (the issuer
+// authorised on the ledger, the status list resolvable there).
 package conformance

@@ -116,6 +116,19 @@ func TestUp(t *testing.T) {
 	stdout, stderr, code = ses.run("conformance run --suite resolver --target %s --param did=%s", hallURL, hallDID)
 	require.Equal(t, exitFail, code, stdout)
 	require.Regexp(t, `seoulid: \d+ of 13 requirements failed`, stderr)
+	// And the issuer suite against City Hall, with its operator token.
+	var tokenFile string
+	for _, s := range first {
+		if s["slug"] == "city-hall" {
+			tokenFile = s["operator_token_file"].(string)
+		}
+	}
+	tok, err := os.ReadFile(tokenFile)
+	require.NoError(t, err)
+	stdout, stderr, code = ses.run("conformance run --suite issuer --target %s --param token=%s --report %s", hallURL, strings.TrimSpace(string(tok)), filepath.Join(t.TempDir(), "issuer.json"))
+	require.Equal(t, exitOK, code, "%s\n%s", stdout, stderr)
+	require.Regexp(t, `issuer.bad-proof\s+pass`, stdout)
+	require.NotContains(t, stdout, "skip")
 
 	logs := stop()
 	require.Contains(t, logs, "the city stopped")

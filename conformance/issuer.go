@@ -1,0 +1,387 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/seoulid/seoulid/internal/keys"
+	"github.com/seoulid/seoulid/internal/sdjwtvc"
+	"github.com/seoulid/seoulid/schemas"
+	wci "github.com/seoulid/seoulid/wallet/oid4vci"
+)
+
+const specVCI = "OpenID4VCI 1.0"
+
+func init() {
+	register("issuer",
+		check{Requirement{ID: "issuer.metadata", Level: Must, Spec: specVCI + " §12.2",
+			Title: "the Credential Issuer Metadata names the issuer, the credential and nonce endpoints and at least one configuration"}, issuerMetadata},
+		check{Requirement{ID: "issuer.display-locales", Level: Must, Spec: specVCI + " §12.2.4 (display); seoulid profile",
+			Title: "the issuer's display has a name in Korean (ko) and in English (en)"}, issuerDisplay},
+		check{Requirement{ID: "issuer.configurations", Level: Must, Spec: specVCI + " Appendix A.3 (dc+sd-jwt); seoulid profile",
+			Title: "every configuration is dc+sd-jwt with a vct of the seoulid catalogue"}, issuerConfigurations},
+		check{Requirement{ID: "issuer.pre-authorized-flow", Level: Must, Spec: specVCI + " §4.1.1, §6, §7, §8",
+			Title: "an offer is redeemed with its pre-authorized code and tx_code, a c_nonce and a jwt key proof, and a credential comes back"}, issuerFlow},
+		check{Requirement{ID: "issuer.credential", Level: Must, Spec: "SD-JWT VC §3; RFC 9901 §4; seoulid profile",
+			Title: "the credential is a dc+sd-jwt signed by the key of the issuer's JWT VC Issuer Metadata, of the offered vct, bound to the proof's key, with schema-valid claims and a status list reference"}, issuerCredential},
+		check{Requirement{ID: "issuer.wrong-tx-code", Level: Must, Negative: true, Spec: specVCI + " §6.3",
+			Title: "a wrong tx_code gets invalid_grant"}, issuerWrongTxCode},
+		check{Requirement{ID: "issuer.reused-code", Level: Must, Negative: true, Spec: specVCI + " §6.3 (RFC 6749 §5.2)",
+			Title: "a pre-authorized code redeemed a second time gets invalid_grant"}, issuerReusedCode},
+		check{Requirement{ID: "issuer.bad-proof", Level: Must, Negative: true, Spec: specVCI + " §8.3.1.2, Appendix F.1",
+			Title: "a key proof not signed by the key it names gets invalid_proof"}, issuerBadProof},
+		check{Requirement{ID: "issuer.unknown-configuration", Level: Must, Negative: true, Spec: specVCI + " §8.3.1.2",
+			Title: "a credential request for a configuration the issuer does not offer gets unknown_credential_configuration"}, issuerUnknownConfiguration},
+	)
+}
+
+// issuerRun is what the issuer checks share: the target's metadata and a
+// way to make offers (seoulid's back office, with the operator token given
+// as the "token" parameter).
+type issuerRun struct {
+	t      *Target
+	client *wci.Client
+	md     *wci.IssuerMetadata
+	vct    string
+}
+
+func newIssuerRun(ctx context.Context, t *Target) (*issuerRun, error) {
+	c := wci.New(wci.Config{HTTPClient: t.client(), AllowHTTP: true})
+	md, _, err := c.Metadata(ctx, t.URL, "")
+	if err != nil {
+		return nil, err
+	}
+	r := &issuerRun{t: t, client: c, md: md, vct: t.Params["vct"]}
+	if r.vct == "" {
+		ids := make([]string, 0, len(md.Configurations))
+		for id := range md.Configurations {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		if len(ids) == 0 {
+			return nil, errors.New("the issuer offers no configuration")
+		}
+		r.vct = md.Configurations[ids[0]].VCT
+	}
+	return r, nil
+}
+
+// offer makes an offer of r.vct with the catalogue's example claims through
+// the back office.
+func (r *issuerRun) offer(ctx context.Context) (*wci.Offer, string, error) {
+	token := r.t.Params["token"]
+	if token == "" {
+		return nil, "", fmt.Errorf("%w: give a back-office operator token (--param token=…) so that the suite can make offers", ErrSkip)
+	}
+	ty, err := schemas.Default().Lookup(r.vct)
+	if err != nil {
+		return nil, "", err
+	}
+	body, _ := json.Marshal(map[string]any{"vct": r.vct, "claims": ty.Example()})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.t.URL+"/admin/v1/offers?qr=false", bytes.NewReader(body))
+	if err != nil {
+		return nil, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := r.t.client().Do(req)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusCreated {
+		return nil, "", fmt.Errorf("the back office did not make an offer: HTTP %d %s", resp.StatusCode, b)
+	}
+	var out struct {
+		OfferURI string `json:"offer_uri"`
+		TxCode   string `json:"tx_code"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, "", err
+	}
+	o, err := r.client.ResolveOffer(ctx, out.OfferURI)
+	if err != nil {
+		return nil, "", err
+	}
+	return o, out.TxCode, nil
+}
+
+func (r *issuerRun) token(ctx context.Context, o *wci.Offer, txCode string) (*wci.Token, error) {
+	_, sm, err := r.client.Metadata(ctx, o.CredentialIssuer, o.AuthorizationServer)
+	if err != nil {
+		return nil, err
+	}
+	return r.client.Token(ctx, sm, o, txCode, nil)
+}
+
+// errorCode is the protocol error code of a client error, "" when none.
+func errorCode(err error) string {
+	var e *wci.Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+func issuerMetadata(ctx context.Context, t *Target) error {
+	r, err := newIssuerRun(ctx, t)
+	if err != nil {
+		return err
+	}
+	if r.md.CredentialIssuer != t.URL {
+		return fmt.Errorf("credential_issuer is %s, not the URL it was fetched from, %s (§12.2.2)", r.md.CredentialIssuer, t.URL)
+	}
+	if r.md.CredentialEndpoint == "" || r.md.NonceEndpoint == "" || len(r.md.Configurations) == 0 {
+		return fmt.Errorf("credential_endpoint %q, nonce_endpoint %q, %d configurations", r.md.CredentialEndpoint, r.md.NonceEndpoint, len(r.md.Configurations))
+	}
+	return nil
+}
+
+func issuerDisplay(ctx context.Context, t *Target) error {
+	r, err := newIssuerRun(ctx, t)
+	if err != nil {
+		return err
+	}
+	found := map[string]bool{}
+	for _, d := range r.md.Display {
+		if name, _ := d["name"].(string); name != "" {
+			if loc, _ := d["locale"].(string); loc != "" {
+				found[strings.SplitN(loc, "-", 2)[0]] = true
+			}
+		}
+	}
+	if !found["ko"] || !found["en"] {
+		return fmt.Errorf("display names the issuer in %v; ko and en are required", found)
+	}
+	return nil
+}
+
+func issuerConfigurations(ctx context.Context, t *Target) error {
+	r, err := newIssuerRun(ctx, t)
+	if err != nil {
+		return err
+	}
+	for id, c := range r.md.Configurations {
+		if c.Format != "dc+sd-jwt" {
+			return fmt.Errorf("configuration %s has format %q", id, c.Format)
+		}
+		if _, err := schemas.Default().Lookup(c.VCT); err != nil {
+			return fmt.Errorf("configuration %s: %v", id, err)
+		}
+	}
+	return nil
+}
+
+// issue runs the whole flow for one holder key and returns the credential.
+func (r *issuerRun) issue(ctx context.Context, holder wci.Signer) (string, *wci.Offer, error) {
+	o, tx, err := r.offer(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	red, err := r.client.Redeem(ctx, o, "", tx, []wci.Signer{holder}, nil)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(red.Credentials) != 1 {
+		return "", nil, fmt.Errorf("%d credentials for one key proof", len(red.Credentials))
+	}
+	return red.Credentials[0], o, nil
+}
+
+func issuerFlow(ctx context.Context, t *Target) error {
+	r, err := newIssuerRun(ctx, t)
+	if err != nil {
+		return err
+	}
+	holder, err := keys.Generate(keys.ES256)
+	if err != nil {
+		return err
+	}
+	_, _, err = r.issue(ctx, holder)
+	return err
+}
+
+func issuerCredential(ctx context.Context, t *Target) error {
+	r, err := newIssuerRun(ctx, t)
+	if err != nil {
+		return err
+	}
+	holder, err := keys.Generate(keys.ES256)
+	if err != nil {
+		return err
+	}
+	cred, _, err := r.issue(ctx, holder)
+	if err != nil {
+		return err
+	}
+	// The issuer's key, from its JWT VC Issuer Metadata (SD-JWT VC §4).
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.URL+"/.well-known/jwt-vc-issuer", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := t.client().Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var meta struct {
+		Issuer string `json:"issuer"`
+		JWKS   struct {
+			Keys []json.RawMessage `json:"keys"`
+		} `json:"jwks"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&meta); err != nil || len(meta.JWKS.Keys) == 0 {
+		return fmt.Errorf("the JWT VC Issuer Metadata has no keys (%v)", err)
+	}
+	var pubs []*keys.PublicKey
+	for _, k := range meta.JWKS.Keys {
+		pub, err := keys.ParsePublicJWK(k)
+		if err != nil {
+			return fmt.Errorf("a key of the JWT VC Issuer Metadata: %v", err)
+		}
+		pubs = append(pubs, pub)
+	}
+	var verr error
+	for _, pub := range pubs {
+		v, err := sdjwtvc.NewVerifier(sdjwtvc.FixedKey(pub), sdjwtvc.Config{Algorithms: []keys.Algorithm{keys.EdDSA, keys.ES256}})
+		if err != nil {
+			return err
+		}
+		got, err := v.VerifyIssued(ctx, cred)
+		if err != nil {
+			verr = err
+			continue
+		}
+		if got.VCT != r.vct {
+			return fmt.Errorf("the credential's vct is %s, the offer's %s", got.VCT, r.vct)
+		}
+		cnf, _ := got.Claims["cnf"].(map[string]any)
+		jwk, _ := cnf["jwk"].(map[string]any)
+		bound, err := keys.PublicKeyFromJWK(jwk)
+		if err != nil || !bound.Equal(holder.Public()) {
+			return errors.New("the credential is not bound (cnf.jwk) to the proof's key")
+		}
+		if got.Status == nil {
+			return errors.New("the credential has no status list reference")
+		}
+		ty, err := schemas.Default().Lookup(got.VCT)
+		if err != nil {
+			return err
+		}
+		if err := ty.ValidateDisclosed(got.Claims); err != nil {
+			return fmt.Errorf("the claims do not fit the type's schema: %v", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("the credential does not verify with the issuer's keys: %v", verr)
+}
+
+func issuerWrongTxCode(ctx context.Context, t *Target) error {
+	r, err := newIssuerRun(ctx, t)
+	if err != nil {
+		return err
+	}
+	o, tx, err := r.offer(ctx)
+	if err != nil {
+		return err
+	}
+	wrong := "000000"
+	if tx == wrong {
+		wrong = "111111"
+	}
+	_, err = r.token(ctx, o, wrong)
+	if code := errorCode(err); code != "invalid_grant" {
+		return fmt.Errorf("a wrong tx_code got %v, not invalid_grant", err)
+	}
+	return nil
+}
+
+func issuerReusedCode(ctx context.Context, t *Target) error {
+	r, err := newIssuerRun(ctx, t)
+	if err != nil {
+		return err
+	}
+	o, tx, err := r.offer(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := r.token(ctx, o, tx); err != nil {
+		return fmt.Errorf("the first redemption: %v", err)
+	}
+	_, err = r.token(ctx, o, tx)
+	if code := errorCode(err); code != "invalid_grant" {
+		return fmt.Errorf("a second redemption got %v, not invalid_grant", err)
+	}
+	return nil
+}
+
+// liar signs with one key and names another in its proofs.
+type liar struct {
+	*keys.PrivateKey
+	shown *keys.PublicKey
+}
+
+func (l liar) Public() *keys.PublicKey { return l.shown }
+
+func issuerBadProof(ctx context.Context, t *Target) error {
+	r, err := newIssuerRun(ctx, t)
+	if err != nil {
+		return err
+	}
+	signing, err := keys.Generate(keys.ES256)
+	if err != nil {
+		return err
+	}
+	other, err := keys.Generate(keys.ES256)
+	if err != nil {
+		return err
+	}
+	_, _, err = r.issue(ctx, liar{signing, other.Public()})
+	if code := errorCode(err); code != "invalid_proof" {
+		return fmt.Errorf("a proof signed by another key than its jwk got %v, not invalid_proof", err)
+	}
+	return nil
+}
+
+func issuerUnknownConfiguration(ctx context.Context, t *Target) error {
+	r, err := newIssuerRun(ctx, t)
+	if err != nil {
+		return err
+	}
+	o, tx, err := r.offer(ctx)
+	if err != nil {
+		return err
+	}
+	tok, err := r.token(ctx, o, tx)
+	if err != nil {
+		return err
+	}
+	body := `{"credential_configuration_id": "no-such-configuration", "proofs": {"jwt": ["eyJhbGciOiJFUzI1NiJ9.e30.AA"]}}`
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.md.CredentialEndpoint, strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err := r.t.client().Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var e struct {
+		Error string `json:"error"`
+	}
+	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&e)
+	if resp.StatusCode != http.StatusBadRequest || e.Error != "unknown_credential_configuration" {
+		return fmt.Errorf("HTTP %d %q, not 400 unknown_credential_configuration", resp.StatusCode, e.Error)
+	}
+	return nil
+}
