@@ -198,9 +198,12 @@ func Start(ctx context.Context, cfg Config) (c *City, err error) {
 	bgCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	c = &City{cfg: cfg, log: cfg.Logger, failed: make(chan error, len(Plan)+4), cancel: cancel, bgCtx: bgCtx, issuers: map[string]*issuerUnit{}, records: map[string]verifier.Store{},
 		tls: tlsCfg, caFile: caFile, scheme: scheme, clientHC: clientHC}
+	// The error returns below set c to nil: the deferred stop keeps its own
+	// reference.
+	started := c
 	defer func() {
 		if err != nil {
-			err = errors.Join(err, c.Close())
+			err = errors.Join(err, started.Close())
 			c = nil
 		}
 	}()

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -240,5 +241,28 @@ func checkServices(t *testing.T, c *city.City) {
 				t.Errorf("resolving %s's DID: HTTP %d", s.Slug, code)
 			}
 		}
+	}
+}
+
+// A city that cannot start (its first port is taken) stops what it had
+// started and says why; the data dir is still usable.
+func TestStartFailsCleanly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a ledger node")
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	port := busy.Addr().(*net.TCPAddr).Port
+	dir := t.TempDir()
+	c, err := city.Start(context.Background(), city.Config{DataDir: dir, FirstPort: port})
+	if err == nil {
+		c.Close()
+		t.Fatal("a city started on a port in use")
+	}
+	if c != nil || !strings.Contains(err.Error(), "another city or program uses the port") {
+		t.Fatalf("%v, %v", c, err)
 	}
 }
