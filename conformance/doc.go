@@ -22,9 +22,17 @@
 //     unknown configuration. It makes its offers through seoulid's back
 //     office (an operator token as the "token" parameter): it issues real
 //     credentials, of the catalogue's example claims, to throwaway keys, so
-//     run it against an issuer for testing.
+//     run it against an issuer for testing;
+//   - verifier: an OpenID4VP 1.0 verifier of the profile — its signed
+//     request object and DCQL query, the purpose it names registered for
+//     it on the ledger and covering what it asks, a valid presentation
+//     accepted, and refusals of a forged credential, a key binding for
+//     another audience, a presentation made for another request and an
+//     unbound one. It starts requests through seoulid's portal API, reads
+//     the ledger through a seoulid resolver, and gets credentials from an
+//     issuer the verifier trusts (issuer=, issuer-token=).
 //
-// The verifier, wallet and vectors suites of issue 9 are to come; so are
+// The wallet and vectors suites of issue 9 are to come; so are
 // the issuer's reused-nonce refusal and its ledger checks (the issuer
 // authorised on the ledger, the status list resolvable there).
 package conformance

@@ -1,0 +1,367 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/seoulid/seoulid/internal/did"
+	"github.com/seoulid/seoulid/internal/keys"
+	vp "github.com/seoulid/seoulid/internal/oid4vp"
+	"github.com/seoulid/seoulid/internal/sdjwt"
+	wvp "github.com/seoulid/seoulid/wallet/oid4vp"
+)
+
+const specVP = "OpenID4VP 1.0"
+
+func init() {
+	register("verifier",
+		check{Requirement{ID: "verifier.request-object", Level: Must, Spec: specVP + " §5, §5.9.3; RFC 9101",
+			Title: "the request object is a JWS of typ oauth-authz-req+jwt signed by a key of the verifier's DID (client_id decentralized_identifier:…), with a valid DCQL query"}, verifierRequestObject},
+		check{Requirement{ID: "verifier.registered-purpose", Level: Must, Spec: "seoulid profile (seoulid_purpose, trust registry)",
+			Title: "the request names a purpose the ledger registers for the verifier, and asks for nothing outside it"}, verifierRegisteredPurpose},
+		check{Requirement{ID: "verifier.accepts-valid", Level: Must, Spec: specVP + " §8.2, §8.6; SD-JWT VC §3.4",
+			Title: "a valid presentation with a key-binding JWT for the request's client_id and nonce is accepted (HTTP 200)"}, verifierAcceptsValid},
+		check{Requirement{ID: "verifier.rejects-forged", Level: Must, Negative: true, Spec: "RFC 9901 §7.1 (issuer signature); " + specVP + " §8.5",
+			Title: "a presentation whose issuer signature does not verify is refused"}, verifierRejectsForged},
+		check{Requirement{ID: "verifier.rejects-wrong-audience", Level: Must, Negative: true, Spec: "RFC 9901 §7.3; " + specVP + " §14.1.2",
+			Title: "a key-binding JWT for another audience is refused"}, verifierRejectsWrongAudience},
+		check{Requirement{ID: "verifier.rejects-replayed", Level: Must, Negative: true, Spec: specVP + " §14.1.2 (nonce)",
+			Title: "a presentation made for another request (its nonce) is refused"}, verifierRejectsReplayed},
+		check{Requirement{ID: "verifier.rejects-unbound", Level: Must, Negative: true, Spec: specVP + " Appendix B.3.6; RFC 9901 §7.3",
+			Title: "a presentation without a key-binding JWT is refused"}, verifierRejectsUnbound},
+	)
+}
+
+// httpResolver resolves DIDs through a DID Resolution HTTP endpoint.
+type httpResolver struct {
+	base string
+	hc   *http.Client
+}
+
+func (r httpResolver) Resolve(ctx context.Context, d string) (*did.Document, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.base+"/1.0/identifiers/"+d, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/did+json")
+	resp, err := r.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("resolving %s: HTTP %d", d, resp.StatusCode)
+	}
+	return did.ParseDocument(b)
+}
+
+// verifierRun holds what the verifier checks share: the resolver, the
+// issuer that provides credentials, and how to start requests.
+type verifierRun struct {
+	t        *Target
+	resolver httpResolver
+	client   *wvp.Client
+}
+
+func newVerifierRun(t *Target) (*verifierRun, error) {
+	for _, p := range []string{"resolver", "programme"} {
+		if t.Params[p] == "" {
+			return nil, fmt.Errorf("%w: give --param %s=…", ErrSkip, p)
+		}
+	}
+	res := httpResolver{base: strings.TrimSuffix(t.Params["resolver"], "/"), hc: t.client()}
+	return &verifierRun{t: t, resolver: res, client: wvp.New(res, wvp.Config{HTTPClient: t.client(), AllowHTTP: true})}, nil
+}
+
+// start starts a request through seoulid's portal API (POST /api/requests)
+// with the programme and its parameters (param.NAME=VALUE) and returns the
+// verified request object.
+func (r *verifierRun) start(ctx context.Context) (*vp.RequestObject, error) {
+	params := map[string]string{}
+	for k, v := range r.t.Params {
+		if name, ok := strings.CutPrefix(k, "param."); ok {
+			params[name] = v
+		}
+	}
+	body, _ := json.Marshal(map[string]any{"programme": r.t.Params["programme"], "parameters": params})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.t.URL+"/api/requests?qr=false", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := r.t.client().Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var started struct {
+		URI string `json:"uri"`
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(b, &started) != nil || started.URI == "" {
+		return nil, fmt.Errorf("starting a request: HTTP %d %s", resp.StatusCode, b)
+	}
+	return r.client.Request(ctx, started.URI)
+}
+
+// credential is a credential of the type the request asks for first,
+// issued by the issuer given (issuer=URL, issuer-token=TOKEN) to a fresh
+// key.
+func (r *verifierRun) credential(ctx context.Context, ro *vp.RequestObject) (*sdjwt.SDJWT, *keys.PrivateKey, string, error) {
+	iss, tok := r.t.Params["issuer"], r.t.Params["issuer-token"]
+	if iss == "" || tok == "" {
+		return nil, nil, "", fmt.Errorf("%w: give --param issuer=URL and --param issuer-token=… (an issuer the verifier trusts for what it asks)", ErrSkip)
+	}
+	cq := ro.DCQLQuery.Credentials[0]
+	if len(cq.Meta.VCTValues) == 0 {
+		return nil, nil, "", errors.New("the first credential query names no vct")
+	}
+	ir, err := newIssuerRun(ctx, &Target{URL: strings.TrimSuffix(iss, "/"), Params: map[string]string{"token": tok, "vct": cq.Meta.VCTValues[0]}, HTTP: r.t.HTTP})
+	if err != nil {
+		return nil, nil, "", err
+	}
+	holder, err := keys.Generate(keys.ES256)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	raw, _, err := ir.issue(ctx, holder)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	sd, err := sdjwt.Parse(raw)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return sd, holder, cq.ID, nil
+}
+
+// answer presents cred for ro, made by how (the usual presentation when
+// nil), and returns the verifier's answer.
+func (r *verifierRun) answer(ctx context.Context, ro *vp.RequestObject, presentation string, qid string) error {
+	_, err := r.client.Respond(ctx, &ro.AuthorizationRequest, &vp.AuthorizationResponse{VPToken: vp.VPToken{qid: {presentation}}})
+	return err
+}
+
+func verifierRequestObject(ctx context.Context, t *Target) error {
+	r, err := newVerifierRun(t)
+	if err != nil {
+		return err
+	}
+	ro, err := r.start(ctx)
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(ro.ClientID, vp.PrefixDecentralizedIdentifier+":") {
+		return fmt.Errorf("client_id %s is not decentralized_identifier:…", ro.ClientID)
+	}
+	if ro.DCQLQuery == nil || len(ro.DCQLQuery.Credentials) == 0 {
+		return errors.New("no DCQL query")
+	}
+	return nil
+}
+
+func verifierRegisteredPurpose(ctx context.Context, t *Target) error {
+	r, err := newVerifierRun(t)
+	if err != nil {
+		return err
+	}
+	ro, err := r.start(ctx)
+	if err != nil {
+		return err
+	}
+	if ro.Purpose == "" {
+		return fmt.Errorf("the request names no purpose (%s)", vp.ParamPurpose)
+	}
+	vd := strings.TrimPrefix(ro.ClientID, vp.PrefixDecentralizedIdentifier+":")
+	resp, err := t.client().Get(r.resolver.base + "/1.0/trust/verifiers/" + url.PathEscape(vd))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var entry struct {
+		Purposes []struct {
+			ID     string `json:"id"`
+			Claims []struct {
+				VCT   string       `json:"vct"`
+				Paths []sdjwt.Path `json:"paths"`
+			} `json:"claims"`
+		} `json:"purposes"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&entry) != nil {
+		return fmt.Errorf("the ledger registers no purpose for %s (HTTP %d)", vd, resp.StatusCode)
+	}
+	for _, p := range entry.Purposes {
+		if p.ID != ro.Purpose {
+			continue
+		}
+		for _, cq := range ro.DCQLQuery.Credentials {
+			for _, vct := range cq.Meta.VCTValues {
+				var allowed []sdjwt.Path
+				for _, c := range p.Claims {
+					if c.VCT == vct {
+						allowed = append(allowed, c.Paths...)
+					}
+				}
+				if len(allowed) == 0 {
+					return fmt.Errorf("the request asks for %s, which the purpose %s does not cover", vct, p.ID)
+				}
+				for _, c := range cq.Claims {
+					ok := false
+					for _, a := range allowed {
+						if a.Covers(sdjwt.Path(c.Path)) || a.String() == sdjwt.Path(c.Path).String() {
+							ok = true
+						}
+					}
+					if !ok {
+						return fmt.Errorf("the request asks for %v of %s, outside the purpose %s", c.Path, vct, p.ID)
+					}
+				}
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("the ledger does not register the purpose %s for %s", ro.Purpose, vd)
+}
+
+// present makes the presentation of what the query asks, bound to aud and
+// nonce by holder (no key binding when holder is nil).
+func present(ctx context.Context, cred *sdjwt.SDJWT, ro *vp.RequestObject, holder *keys.PrivateKey, aud, nonce string) (string, error) {
+	var paths []sdjwt.Path
+	for _, c := range ro.DCQLQuery.Credentials[0].Claims {
+		paths = append(paths, sdjwt.Path(c.Path))
+	}
+	shown, err := cred.Select(paths...)
+	if err != nil {
+		return "", err
+	}
+	if holder == nil {
+		return shown.String(), nil
+	}
+	kb, err := shown.WithKeyBinding(ctx, holder, sdjwt.KeyBindingInput{Audience: aud, Nonce: nonce})
+	if err != nil {
+		return "", err
+	}
+	return kb.String(), nil
+}
+
+// refused checks the verifier refused an answer (HTTP 400).
+func refused(err error, what string) error {
+	var ae *wvp.AnswerError
+	if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
+		return nil
+	}
+	if err == nil {
+		return fmt.Errorf("%s was accepted", what)
+	}
+	return fmt.Errorf("%s: %v, not a refusal (HTTP 400)", what, err)
+}
+
+// valid runs a request and returns it with a credential for it.
+func (r *verifierRun) valid(ctx context.Context) (*vp.RequestObject, *sdjwt.SDJWT, *keys.PrivateKey, string, error) {
+	ro, err := r.start(ctx)
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	cred, holder, qid, err := r.credential(ctx, ro)
+	return ro, cred, holder, qid, err
+}
+
+func verifierAcceptsValid(ctx context.Context, t *Target) error {
+	r, err := newVerifierRun(t)
+	if err != nil {
+		return err
+	}
+	ro, cred, holder, qid, err := r.valid(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := present(ctx, cred, ro, holder, ro.ClientID, ro.Nonce)
+	if err != nil {
+		return err
+	}
+	return r.answer(ctx, ro, p, qid)
+}
+
+func verifierRejectsForged(ctx context.Context, t *Target) error {
+	r, err := newVerifierRun(t)
+	if err != nil {
+		return err
+	}
+	ro, cred, holder, qid, err := r.valid(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := present(ctx, cred, ro, holder, ro.ClientID, ro.Nonce)
+	if err != nil {
+		return err
+	}
+	// Flip a bit of the issuer's signature.
+	jwt, rest, _ := strings.Cut(p, "~")
+	i := strings.LastIndexByte(jwt, '.') + 2
+	b := []byte(jwt)
+	b[i] = map[bool]byte{true: 'B', false: 'A'}[b[i] == 'A']
+	return refused(r.answer(ctx, ro, string(b)+"~"+rest, qid), "a presentation with a broken issuer signature")
+}
+
+func verifierRejectsWrongAudience(ctx context.Context, t *Target) error {
+	r, err := newVerifierRun(t)
+	if err != nil {
+		return err
+	}
+	ro, cred, holder, qid, err := r.valid(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := present(ctx, cred, ro, holder, "decentralized_identifier:did:example:someone-else", ro.Nonce)
+	if err != nil {
+		return err
+	}
+	return refused(r.answer(ctx, ro, p, qid), "a key-binding JWT for another audience")
+}
+
+func verifierRejectsReplayed(ctx context.Context, t *Target) error {
+	r, err := newVerifierRun(t)
+	if err != nil {
+		return err
+	}
+	first, cred, holder, qid, err := r.valid(ctx)
+	if err != nil {
+		return err
+	}
+	second, err := r.start(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := present(ctx, cred, first, holder, first.ClientID, first.Nonce)
+	if err != nil {
+		return err
+	}
+	return refused(r.answer(ctx, second, p, qid), "a presentation made for another request's nonce")
+}
+
+func verifierRejectsUnbound(ctx context.Context, t *Target) error {
+	r, err := newVerifierRun(t)
+	if err != nil {
+		return err
+	}
+	ro, cred, _, qid, err := r.valid(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := present(ctx, cred, ro, nil, "", "")
+	if err != nil {
+		return err
+	}
+	return refused(r.answer(ctx, ro, p, qid), "a presentation without a key-binding JWT")
+}
