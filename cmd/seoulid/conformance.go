@@ -52,9 +52,9 @@ func newConformanceRunCmd(a *app) *cobra.Command {
 	var suite, target, report string
 	var params []string
 	cmd := &cobra.Command{
-		Use:   "run --suite NAME --target URL [--param NAME=VALUE]… [--report FILE.xml|FILE.json]",
+		Use:   "run --suite NAME|all --target URL [--param NAME=VALUE]… [--report FILE.xml|FILE.json]",
 		Short: "Run a suite against an implementation",
-		Long: `Run a suite (see "conformance list") against the implementation at --target,
+		Long: `Run a suite (see "conformance list"), or all of them, against the implementation at --target,
 printing a progress line per requirement on standard error and then a table
 of requirement, result and reason. --param gives the suite what it needs (the
 resolver suite: did=A-DID-IT-RESOLVES, and deactivated=A-DEACTIVATED-DID to
@@ -62,7 +62,8 @@ check 410; the issuer suite: token=A-BACK-OFFICE-OPERATOR-TOKEN, with which
 it makes its offers, and optionally vct=; the verifier suite: resolver=URL,
 programme=ID, param.NAME=VALUE, issuer=URL, issuer-token=TOKEN). --report
 writes JUnit XML
-(FILE.xml) or JSON (FILE.json). The exit status is 1 when a requirement
+(FILE.xml) or JSON (FILE.json). With --suite all, SUITE-target=URL gives a
+suite a target of its own (resolver-target=…, issuer-target=…). The exit status is 1 when a requirement
 fails.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -77,18 +78,31 @@ fails.`,
 			if report != "" && !strings.HasSuffix(report, ".xml") && !strings.HasSuffix(report, ".json") {
 				return usageError{fmt.Errorf("--report %s: name a .xml (JUnit) or a .json file", report)}
 			}
-			reqs, err := conformance.Requirements(suite)
+			names := []string{suite}
+			if suite == "all" {
+				names = conformance.Suites()
+			}
+			reqs, err := conformance.Requirements(names...)
 			if err != nil {
 				return usageError{fmt.Errorf("--suite: %w", err)}
 			}
 			at := a.now()
 			n := 0
-			results, err := conformance.Run(cmd.Context(), suite, conformance.Target{URL: target, Params: p}, func(r conformance.Result) {
-				n++
-				fmt.Fprintf(a.stderr, "[%d/%d] %-4s %s\n", n, len(reqs), r.Outcome, r.ID)
-			})
-			if err != nil {
-				return err
+			var results []conformance.Result
+			for _, name := range names {
+				// With several suites, each may have a target of its own.
+				u := target
+				if own := p[name+"-target"]; own != "" {
+					u = own
+				}
+				rs, err := conformance.Run(cmd.Context(), name, conformance.Target{URL: u, Params: p}, func(r conformance.Result) {
+					n++
+					fmt.Fprintf(a.stderr, "[%d/%d] %-4s %s\n", n, len(reqs), r.Outcome, r.ID)
+				})
+				if err != nil {
+					return err
+				}
+				results = append(results, rs...)
 			}
 			var tb table
 			tb.add("REQUIREMENT", "RESULT", "REASON")
@@ -125,7 +139,7 @@ fails.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&suite, "suite", "", "the suite: "+strings.Join(conformance.Suites(), ", "))
+	cmd.Flags().StringVar(&suite, "suite", "", "the suite: "+strings.Join(conformance.Suites(), ", ")+", or all")
 	cmd.Flags().StringVar(&target, "target", "", "the implementation's base URL")
 	cmd.Flags().StringArrayVar(&params, "param", nil, "a parameter of the suite, NAME=VALUE (repeatable)")
 	cmd.Flags().StringVar(&report, "report", "", "also write a report: FILE.xml (JUnit) or FILE.json")

@@ -130,6 +130,20 @@ func TestUp(t *testing.T) {
 	require.Regexp(t, `issuer.bad-proof\s+pass`, stdout)
 	require.NotContains(t, stdout, "skip")
 
+	// Every suite against the city's own services.
+	var libURL string
+	for _, s := range first {
+		if s["slug"] == "seoul-library" {
+			libURL = s["url"].(string)
+		}
+	}
+	stdout, stderr, code = ses.run("conformance run --suite all --target %s --param resolver-target=%s --param issuer-target=%s --param did=%s --param token=%s"+
+		" --param resolver=%s --param programme=citizen-card-facility-entry --param param.facility_id=SEOUL-LIB-0001 --param issuer=%s --param issuer-token=%s --report %s",
+		libURL, resolverURL, hallURL, hallDID, strings.TrimSpace(string(tok)), resolverURL, hallURL, strings.TrimSpace(string(tok)), filepath.Join(t.TempDir(), "all.xml"))
+	require.Equal(t, exitOK, code, "%s\n%s", stdout, stderr)
+	require.Regexp(t, `verifier.rejects-forged\s+pass`, stdout)
+	require.Equal(t, 1, strings.Count(stdout, " skip "), "only the deactivated DID, which the city has not: %s", stdout)
+
 	logs := stop()
 	require.Contains(t, logs, "the city stopped")
 
