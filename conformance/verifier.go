@@ -293,75 +293,53 @@ func verifierAcceptsValid(ctx context.Context, t *Target) error {
 	return r.answer(ctx, ro, p, qid)
 }
 
-func verifierRejectsForged(ctx context.Context, t *Target) error {
-	r, err := newVerifierRun(t)
-	if err != nil {
-		return err
+// refusal checks that the verifier refuses an answer made by bad from a
+// valid request, credential and holder key; what names the fault.
+func refusal(what string, bad func(ctx context.Context, r *verifierRun, ro *vp.RequestObject, cred *sdjwt.SDJWT, holder *keys.PrivateKey) (*vp.RequestObject, string, error)) func(context.Context, *Target) error {
+	return func(ctx context.Context, t *Target) error {
+		r, err := newVerifierRun(t)
+		if err != nil {
+			return err
+		}
+		ro, cred, holder, qid, err := r.valid(ctx)
+		if err != nil {
+			return err
+		}
+		to, p, err := bad(ctx, r, ro, cred, holder)
+		if err != nil {
+			return err
+		}
+		return refused(r.answer(ctx, to, p, qid), what)
 	}
-	ro, cred, holder, qid, err := r.valid(ctx)
-	if err != nil {
-		return err
-	}
-	p, err := present(ctx, cred, ro, holder, ro.ClientID, ro.Nonce)
-	if err != nil {
-		return err
-	}
-	// Flip a bit of the issuer's signature.
-	jwt, rest, _ := strings.Cut(p, "~")
-	i := strings.LastIndexByte(jwt, '.') + 2
-	b := []byte(jwt)
-	b[i] = map[bool]byte{true: 'B', false: 'A'}[b[i] == 'A']
-	return refused(r.answer(ctx, ro, string(b)+"~"+rest, qid), "a presentation with a broken issuer signature")
 }
 
-func verifierRejectsWrongAudience(ctx context.Context, t *Target) error {
-	r, err := newVerifierRun(t)
-	if err != nil {
-		return err
-	}
-	ro, cred, holder, qid, err := r.valid(ctx)
-	if err != nil {
-		return err
-	}
-	p, err := present(ctx, cred, ro, holder, "decentralized_identifier:did:example:someone-else", ro.Nonce)
-	if err != nil {
-		return err
-	}
-	return refused(r.answer(ctx, ro, p, qid), "a key-binding JWT for another audience")
-}
-
-func verifierRejectsReplayed(ctx context.Context, t *Target) error {
-	r, err := newVerifierRun(t)
-	if err != nil {
-		return err
-	}
-	first, cred, holder, qid, err := r.valid(ctx)
-	if err != nil {
-		return err
-	}
-	second, err := r.start(ctx)
-	if err != nil {
-		return err
-	}
-	p, err := present(ctx, cred, first, holder, first.ClientID, first.Nonce)
-	if err != nil {
-		return err
-	}
-	return refused(r.answer(ctx, second, p, qid), "a presentation made for another request's nonce")
-}
-
-func verifierRejectsUnbound(ctx context.Context, t *Target) error {
-	r, err := newVerifierRun(t)
-	if err != nil {
-		return err
-	}
-	ro, cred, _, qid, err := r.valid(ctx)
-	if err != nil {
-		return err
-	}
-	p, err := present(ctx, cred, ro, nil, "", "")
-	if err != nil {
-		return err
-	}
-	return refused(r.answer(ctx, ro, p, qid), "a presentation without a key-binding JWT")
-}
+var (
+	verifierRejectsForged = refusal("a presentation with a broken issuer signature", func(ctx context.Context, _ *verifierRun, ro *vp.RequestObject, cred *sdjwt.SDJWT, holder *keys.PrivateKey) (*vp.RequestObject, string, error) {
+		p, err := present(ctx, cred, ro, holder, ro.ClientID, ro.Nonce)
+		if err != nil {
+			return nil, "", err
+		}
+		// Flip a character of the issuer's signature.
+		jwt, rest, _ := strings.Cut(p, "~")
+		b := []byte(jwt)
+		i := strings.LastIndexByte(jwt, '.') + 2
+		b[i] = map[bool]byte{true: 'B', false: 'A'}[b[i] == 'A']
+		return ro, string(b) + "~" + rest, nil
+	})
+	verifierRejectsWrongAudience = refusal("a key-binding JWT for another audience", func(ctx context.Context, _ *verifierRun, ro *vp.RequestObject, cred *sdjwt.SDJWT, holder *keys.PrivateKey) (*vp.RequestObject, string, error) {
+		p, err := present(ctx, cred, ro, holder, "decentralized_identifier:did:example:someone-else", ro.Nonce)
+		return ro, p, err
+	})
+	verifierRejectsReplayed = refusal("a presentation made for another request's nonce", func(ctx context.Context, r *verifierRun, ro *vp.RequestObject, cred *sdjwt.SDJWT, holder *keys.PrivateKey) (*vp.RequestObject, string, error) {
+		second, err := r.start(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		p, err := present(ctx, cred, ro, holder, ro.ClientID, ro.Nonce)
+		return second, p, err
+	})
+	verifierRejectsUnbound = refusal("a presentation without a key-binding JWT", func(ctx context.Context, _ *verifierRun, ro *vp.RequestObject, cred *sdjwt.SDJWT, _ *keys.PrivateKey) (*vp.RequestObject, string, error) {
+		p, err := present(ctx, cred, ro, nil, "", "")
+		return ro, p, err
+	})
+)
