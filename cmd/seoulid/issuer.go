@@ -140,9 +140,9 @@ SMS; without it the log says only that it was sent.`,
 }
 
 func (a *app) serveIssuer(ctx context.Context, f *serveFlags) error {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(f.level)); err != nil {
-		return usageError{fmt.Errorf("--log-level: %q is not debug, info, warn or error", f.level)}
+	lv, err := parseLevel(f.level)
+	if err != nil {
+		return err
 	}
 	if strings.TrimSpace(f.agency) == "" {
 		return usageError{errors.New("--agency: the agency's name is empty")}
@@ -153,27 +153,15 @@ func (a *app) serveIssuer(ctx context.Context, f *serveFlags) error {
 	if f.publishEvery <= 0 {
 		return usageError{fmt.Errorf("--publish-interval must be positive, not %s", f.publishEvery)}
 	}
-	remote, err := node.Dial(f.nodeURL)
-	if err != nil {
-		return usageError{fmt.Errorf("--node: %w", err)}
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: lv}))
-
-	if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
-		return fmt.Errorf("--data-dir: %w", describePathErr(err))
-	}
-	// Listen first, so that an address in use changes nothing.
-	ln, scheme, err := f.tls.listen("--http", f.httpAddr)
+	ls, err := listenService(f.nodeURL, f.dataDir, f.httpAddr, f.publicURL, "issuer", &f.tls)
 	if err != nil {
 		return err
 	}
-	defer ln.Close()
-	publicURL, err := servicePublicURL(f.publicURL, ln, scheme, f.httpAddr, "issuer")
-	if err != nil {
-		return err
-	}
+	defer ls.ln.Close()
+	remote, ln, publicURL := ls.remote, ls.ln, ls.publicURL
 	statusURL, err := statusListURL(f.statusURL, publicURL)
 	if err != nil {
 		return err

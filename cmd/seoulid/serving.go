@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -54,6 +56,46 @@ func servicePublicURL(given string, ln net.Listener, scheme, httpAddr, role stri
 		return "", usageError{fmt.Errorf("--http %s is not a loopback address: give --url, the https URL of the TLS terminator in front of the %s", httpAddr, role)}
 	}
 	return scheme + "://" + ln.Addr().String(), nil
+}
+
+// listening is what a serving command sets up before its service: the
+// registry node's client, its data dir (0700), its listener (TLS when the
+// flags say so) and its public URL. role names the service in messages.
+type listening struct {
+	remote    *node.Remote
+	ln        net.Listener
+	publicURL string
+}
+
+func listenService(nodeURL, dataDir, httpAddr, urlFlag, role string, tf *tlsFlags) (*listening, error) {
+	remote, err := node.Dial(nodeURL)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--node: %w", err)}
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("--data-dir: %w", describePathErr(err))
+	}
+	// Listen before anything is written, so that an address in use
+	// changes nothing.
+	ln, scheme, err := tf.listen("--http", httpAddr)
+	if err != nil {
+		return nil, err
+	}
+	u, err := servicePublicURL(urlFlag, ln, scheme, httpAddr, role)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return &listening{remote: remote, ln: ln, publicURL: u}, nil
+}
+
+// parseLevel reads --log-level.
+func parseLevel(s string) (slog.Level, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(s)); err != nil {
+		return 0, usageError{fmt.Errorf("--log-level: %q is not debug, info, warn or error", s)}
+	}
+	return lv, nil
 }
 
 // pingNode is a readiness check: the registry node answers.

@@ -96,9 +96,9 @@ latencies, seoulid_decisions_total by programme and outcome).`,
 }
 
 func (a *app) serveVerifier(ctx context.Context, f *verifierFlags) error {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(f.logLevel)); err != nil {
-		return usageError{fmt.Errorf("--log-level %q: debug, info, warn or error", f.logLevel)}
+	lv, err := parseLevel(f.logLevel)
+	if err != nil {
+		return err
 	}
 	if f.agencyEn == "" {
 		f.agencyEn = f.agency
@@ -107,25 +107,15 @@ func (a *app) serveVerifier(ctx context.Context, f *verifierFlags) error {
 	if err != nil {
 		return err
 	}
-	remote, err := node.Dial(f.nodeURL)
-	if err != nil {
-		return usageError{fmt.Errorf("--node: %w", err)}
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: lv}))
-	if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
-		return fmt.Errorf("--data-dir: %w", describePathErr(err))
-	}
-	ln, scheme, err := f.tls.listen("--http", f.httpAddr)
+	ls, err := listenService(f.nodeURL, f.dataDir, f.httpAddr, f.publicURL, "verifier", &f.tls)
 	if err != nil {
 		return err
 	}
-	defer ln.Close()
-	publicURL, err := servicePublicURL(f.publicURL, ln, scheme, f.httpAddr, "verifier")
-	if err != nil {
-		return err
-	}
+	defer ls.ln.Close()
+	remote, ln, publicURL := ls.remote, ls.ln, ls.publicURL
 
 	key, d, keyFile, err := a.serviceKey(f.dataDir, f.keyFile, verifierKeyFile, "verifier")
 	if err != nil {
