@@ -18,6 +18,7 @@ var allowed = map[string][]string{
 	"internal/atomicfile":         {},
 	"internal/devca":              {"internal/atomicfile"},
 	"internal/ops":                {},
+	"internal/webpage":            {},
 	"internal/b64url":             {},
 	"internal/keys":               {"internal/jsonx", "internal/b64url"},
 	"internal/jws":                {"internal/keys", "internal/jsonx", "internal/b64url"},
@@ -37,7 +38,7 @@ var allowed = map[string][]string{
 
 // speaksHTTP are the only packages that may import net/http themselves:
 // cores take context and typed values, and HTTP lives at the edges.
-var speaksHTTP = map[string]bool{"internal/sdjwtvc/issuermeta": true, "internal/didweb": true, "internal/safehttp": true, "internal/ops": true}
+var speaksHTTP = map[string]bool{"internal/sdjwtvc/issuermeta": true, "internal/didweb": true, "internal/safehttp": true, "internal/ops": true, "internal/webpage": true}
 
 // TestDependencyRules checks the direct imports of every package under
 // internal/ (test files excluded) against the rules above.

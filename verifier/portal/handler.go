@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/seoulid/seoulid/internal/webpage"
 	"github.com/seoulid/seoulid/schemas"
 	"github.com/seoulid/seoulid/verifier"
 	"github.com/seoulid/seoulid/verifier/programmes"
@@ -209,21 +210,9 @@ func originOf(public string) (string, error) {
 
 // parsePages parses each page with the layout.
 func parsePages() (map[string]*template.Template, error) {
-	files, err := fs.Glob(embedded, "templates/*.html")
+	pages, err := webpage.ParsePages(embedded)
 	if err != nil {
 		return nil, fmt.Errorf("portal: %w", err)
-	}
-	pages := map[string]*template.Template{}
-	for _, f := range files {
-		name := strings.TrimSuffix(path.Base(f), ".html")
-		if name == "layout" {
-			continue
-		}
-		t, err := template.New(name).ParseFS(embedded, "templates/layout.html", f)
-		if err != nil {
-			return nil, fmt.Errorf("portal: template %s: %w", name, err)
-		}
-		pages[name] = t
 	}
 	return pages, nil
 }
@@ -236,16 +225,7 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 
 // ServeHTTP sets the security headers and routes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hd := w.Header()
-	hd.Set("Content-Security-Policy", contentSecurityPolicy)
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("X-Frame-Options", "DENY")
-	// same-origin, not no-referrer: with no-referrer Chromium sends
-	// "Origin: null" on the form's POST, and the origin check needs it.
-	hd.Set("Referrer-Policy", "same-origin")
-	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
-	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
+	webpage.SetSecurityHeaders(w.Header(), contentSecurityPolicy)
 	h.mux.ServeHTTP(w, r)
 }
 

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/seoulid/seoulid/internal/webpage"
 	"github.com/seoulid/seoulid/schemas"
 	"github.com/seoulid/seoulid/wallet"
 )
@@ -137,21 +138,9 @@ func New(cfg Config) (*Handler, error) {
 
 // parsePages parses each page with the layout.
 func parsePages() (map[string]*template.Template, error) {
-	files, err := fs.Glob(embedded, "templates/*.html")
+	pages, err := webpage.ParsePages(embedded)
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
-	}
-	pages := map[string]*template.Template{}
-	for _, f := range files {
-		name := strings.TrimSuffix(path.Base(f), ".html")
-		if name == "layout" {
-			continue
-		}
-		t, err := template.New(name).ParseFS(embedded, "templates/layout.html", f)
-		if err != nil {
-			return nil, fmt.Errorf("web: template %s: %w", name, err)
-		}
-		pages[name] = t
 	}
 	return pages, nil
 }
@@ -165,16 +154,7 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 // finds or starts the session, checks a POST's origin and CSRF token,
 // locks an idle wallet, and routes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hd := w.Header()
-	hd.Set("Content-Security-Policy", contentSecurityPolicy)
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("X-Frame-Options", "DENY")
-	// same-origin, not no-referrer: with no-referrer Chromium sends
-	// "Origin: null" on the forms' POSTs, and the origin check needs it.
-	hd.Set("Referrer-Policy", "same-origin")
-	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
-	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
+	webpage.SetSecurityHeaders(w.Header(), contentSecurityPolicy)
 	if !localHost(r.Host) {
 		h.log.Warn("refused a request for another host", "host", r.Host)
 		http.Error(w, "this wallet answers only on 127.0.0.1 and localhost / 이 지갑은 127.0.0.1과 localhost에서만 응답합니다", http.StatusForbidden)
