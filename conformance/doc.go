@@ -30,9 +30,13 @@
 //     another audience, a presentation made for another request and an
 //     unbound one. It starts requests through seoulid's portal API, reads
 //     the ledger through a seoulid resolver, and gets credentials from an
-//     issuer the verifier trusts (issuer=, issuer-token=).
+//     issuer the verifier trusts (issuer=, issuer-token=);
+//   - vectors: the standards' own test vectors, embedded from vectors/ —
+//     every SD-JWT and SD-JWT VC presentation, the Token Status List
+//     lists of 1 to 8 bits, and did:key and did:jwk round trips. It proves
+//     seoulid's library and needs no target.
 //
-// The wallet and vectors suites of issue 9 are to come; so are
+// The wallet suite of issue 9 is to come; so are
 // the issuer's reused-nonce refusal and its ledger checks (the issuer
 // authorised on the ledger, the status list resolvable there).
 package conformance

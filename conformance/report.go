@@ -114,12 +114,12 @@ This is the list of requirements that ` + "`seoulid conformance run`" + ` checks
 itself (` + "`go test ./conformance -run TestProfile -update`" + ` rewrites it), so that the two cannot drift.
 A target conforms to a suite when every MUST passes. Negative requirements are ones a conforming target
 refuses something for; each is shown able to fail against a deliberately broken test double.
-The suites written so far are listed below; the wallet and vectors suites of the profile are not yet
-part of it.
+The suites written so far are listed below; the wallet suite of the profile is not yet part of it.
 
 Run a suite against any implementation:
 
 ` + "```sh" + `
+seoulid conformance run --suite vectors --target library:seoulid   # seoulid's own library, no server
 seoulid conformance run --suite resolver --target http://127.0.0.1:8400 --param did=did:seoul:… [--report report.xml]
 seoulid conformance run --suite issuer --target http://127.0.0.1:8403 --param token=OPERATOR-TOKEN
 seoulid conformance run --suite verifier --target http://127.0.0.1:8412 --param resolver=http://127.0.0.1:8400 \

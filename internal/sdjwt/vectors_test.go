@@ -17,9 +17,10 @@ import (
 	"github.com/seoulid/seoulid/internal/keys"
 )
 
-// The vectors in testdata/vectors are the SD-JWT reference implementation's
+// The vectors in conformance/vectors/sd-jwt are the SD-JWT reference implementation's
 // test cases and the examples of RFC 9901 and draft-ietf-oauth-sd-jwt-vc,
-// copied as published (see testdata/vectors/README.md).
+// copied as published (see conformance/vectors/sd-jwt/README.md); the
+// conformance suite embeds them, "seoulid conformance run --suite vectors".
 
 type vectorSuite struct {
 	name      string
@@ -43,7 +44,7 @@ func loadVectorSuites(t testing.TB) []vectorSuite {
 	t.Helper()
 	var suites []vectorSuite
 	for _, name := range []string{"testcases", "ietf-sd-jwt", "ietf-sd-jwt-vc"} {
-		dir := filepath.Join("testdata", "vectors", name)
+		dir := filepath.Join("..", "..", "conformance", "vectors", "sd-jwt", name)
 		var settings struct {
 			Identifiers struct{ Verifier string } `json:"identifiers"`
 			KeySettings struct {

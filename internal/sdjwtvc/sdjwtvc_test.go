@@ -267,7 +267,7 @@ func TestDIDIssuers(t *testing.T) {
 // SD-JWT VCs (the same files the sdjwt package checks as plain SD-JWTs).
 func TestDraftExamples(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join("..", "sdjwt", "testdata", "vectors", "ietf-sd-jwt-vc")
+	dir := filepath.Join("..", "..", "conformance", "vectors", "sd-jwt", "ietf-sd-jwt-vc")
 	var settings struct {
 		KeySettings struct {
 			IssuerKey json.RawMessage `json:"issuer_key"`

@@ -30,7 +30,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add(uint8(bits), lst, compressed)
 	}
 	for _, name := range []string{"list1_short.json", "list2_short.json"} {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
+		b, err := os.ReadFile(filepath.Join(vectorDir, name))
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -84,7 +84,7 @@ func FuzzDecode(f *testing.F) {
 // a token it accepts keeps its text and has claims that Sign accepts and
 // that survive signing and parsing again unchanged.
 func FuzzParse(f *testing.F) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "status_list_jwt.txt"))
+	raw, err := os.ReadFile(filepath.Join(vectorDir, "status_list_jwt.txt"))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func requireSameClaims(t testing.TB, want, got statuslist.Claims) {
 // TestSpecExampleToken parses the example of §5.1 (status_list_jwt_raw.md).
 // Its signature cannot be checked: the draft does not publish its key.
 func TestSpecExampleToken(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "status_list_jwt.txt"))
+	raw, err := os.ReadFile(filepath.Join(vectorDir, "status_list_jwt.txt"))
 	require.NoError(t, err)
 	compact := strings.TrimSpace(string(raw))
 	tok, err := statuslist.Parse(compact)

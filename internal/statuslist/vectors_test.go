@@ -16,8 +16,9 @@ import (
 	"github.com/seoulid/seoulid/internal/statuslist"
 )
 
-// The vectors in testdata are those of draft-ietf-oauth-status-list; see
-// testdata/README.md.
+// The vectors in conformance/vectors/token-status-list are those of
+// draft-ietf-oauth-status-list; see its README.md.
+var vectorDir = filepath.Join("..", "..", "conformance", "vectors", "token-status-list")
 
 // vectorList is a JSON Status List of §4.2 as the draft's examples give it.
 type vectorList struct {
@@ -27,7 +28,7 @@ type vectorList struct {
 
 func readVectorList(t *testing.T, name string) vectorList {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(filepath.Join(vectorDir, name))
 	require.NoError(t, err)
 	var v vectorList
 	require.NoError(t, json.Unmarshal(b, &v))
@@ -39,7 +40,7 @@ var statusLine = regexp.MustCompile(`^status\[(\d+)\]\s*=\s*0b([01]+)$`)
 // readStatuses reads the "status[i] = 0b…" lines of the draft's appendix.
 func readStatuses(t *testing.T, name string) map[int]uint8 {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
+	f, err := os.Open(filepath.Join(vectorDir, name))
 	require.NoError(t, err)
 	defer f.Close()
 	want := map[int]uint8{}
