@@ -56,7 +56,7 @@ func newConformanceRunCmd(a *app) *cobra.Command {
 		Short: "Run a suite against an implementation",
 		Long: `Run a suite (see "conformance list"), or all of them, against the implementation at --target,
 printing a progress line per requirement on standard error and then a table
-of requirement, result and reason. --param gives the suite what it needs (the
+of requirement, result, specification section and reason. --param gives the suite what it needs (the
 resolver suite: did=A-DID-IT-RESOLVES, and deactivated=A-DEACTIVATED-DID to
 check 410; the issuer suite: token=A-BACK-OFFICE-OPERATOR-TOKEN, with which
 it makes its offers, and optionally vct=; the verifier suite: resolver=URL,
@@ -105,9 +105,9 @@ fails.`,
 				results = append(results, rs...)
 			}
 			var tb table
-			tb.add("REQUIREMENT", "RESULT", "REASON")
+			tb.add("REQUIREMENT", "RESULT", "SPECIFICATION", "REASON")
 			for _, r := range results {
-				tb.add(r.ID, string(r.Outcome), strings.Join(strings.Fields(r.Reason), " "))
+				tb.add(r.ID, string(r.Outcome), r.Spec, strings.Join(strings.Fields(r.Reason), " "))
 			}
 			if err := tb.write(a.stdout); err != nil {
 				return err
