@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/seoulid/seoulid/internal/devca"
@@ -136,7 +137,31 @@ type City struct {
 // authorised on the ledger (only what the ledger does not already say),
 // the resolver and the wallet UI, each on its own port; then writes
 // services.json. On error, whatever had started is stopped.
-func Start(ctx context.Context, cfg Config) (c *City, err error) {
+func Start(ctx context.Context, cfg Config) (*City, error) {
+	// A new city on free ports (FirstPort < 0, no city.json yet) picks its
+	// ports and binds them a moment later; in that moment another program
+	// can take one (an outgoing connection's ephemeral port, say). Such a
+	// start is undone — it wrote only what it made — and tried again on
+	// other ports.
+	_, statErr := os.Stat(filepath.Join(cfg.DataDir, layoutFile))
+	fresh := cfg.FirstPort < 0 && errors.Is(statErr, fs.ErrNotExist)
+	for attempt := 1; ; attempt++ {
+		c, err := start(ctx, cfg)
+		if err == nil || !fresh || attempt == 3 || !errors.Is(err, syscall.EADDRINUSE) {
+			return c, err
+		}
+		if cfg.Logger != nil {
+			cfg.Logger.Warn("a port of the new city was taken before it bound it; trying other ports", "err", err)
+		}
+		for _, name := range []string{layoutFile, ServicesFile, ledgerDir, "issuers", "verifiers", "wallet", "tls"} {
+			if rerr := os.RemoveAll(filepath.Join(cfg.DataDir, name)); rerr != nil {
+				return nil, errors.Join(err, rerr)
+			}
+		}
+	}
+}
+
+func start(ctx context.Context, cfg Config) (c *City, err error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("city: a data dir is required")
 	}

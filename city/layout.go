@@ -105,8 +105,11 @@ func (l *layout) addr(slug string) string {
 	return net.JoinHostPort(l.Host, strconv.Itoa(l.Ports[slug]))
 }
 
-// freePort asks the system for a free port on host.
-func freePort(host string) (int, error) {
+// freePort asks the system for a free port on host (a variable for a
+// test that makes it return a taken one).
+var freePort = systemFreePort
+
+func systemFreePort(host string) (int, error) {
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return 0, fmt.Errorf("city: finding a free port: %w", err)
