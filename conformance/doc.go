@@ -17,9 +17,11 @@
 //     representations and content types, HEAD, every error code;
 //   - issuer: an OpenID4VCI 1.0 issuer of the profile — its metadata and
 //     display locales, the pre-authorized flow with tx_code, the issued
-//     credential (signature, vct, binding, schema, status reference), and
-//     the refusals of a wrong tx_code, a reused code, a bad proof and an
-//     unknown configuration. It makes its offers through seoulid's back
+//     credential (signature, vct, binding, schema, status reference; with
+//     a seoulid resolver given, the issuer authorised on the ledger for it
+//     and its status list there, valid), and the refusals of a reused
+//     c_nonce, a wrong tx_code, a reused code, a bad proof and an unknown
+//     configuration. It makes its offers through seoulid's back
 //     office (an operator token as the "token" parameter): it issues real
 //     credentials, of the catalogue's example claims, to throwaway keys, so
 //     run it against an issuer for testing;
@@ -36,7 +38,5 @@
 //     lists of 1 to 8 bits, and did:key and did:jwk round trips. It proves
 //     seoulid's library and needs no target.
 //
-// The wallet suite of issue 9 is to come; so are
-// the issuer's reused-nonce refusal and its ledger checks (the issuer
-// authorised on the ledger, the status list resolvable there).
+// The wallet suite of issue 9 is to come.
 package conformance

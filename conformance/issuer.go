@@ -8,11 +8,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/seoulid/seoulid/internal/jws"
 	"github.com/seoulid/seoulid/internal/keys"
 	"github.com/seoulid/seoulid/internal/sdjwtvc"
+	"github.com/seoulid/seoulid/internal/statuslist"
 	"github.com/seoulid/seoulid/schemas"
 	wci "github.com/seoulid/seoulid/wallet/oid4vci"
 )
@@ -31,6 +35,12 @@ func init() {
 			Title: "an offer is redeemed with its pre-authorized code and tx_code, a c_nonce and a jwt key proof, and a credential comes back"}, issuerFlow},
 		check{Requirement{ID: "issuer.credential", Level: Must, Spec: "SD-JWT VC §3; RFC 9901 §4; seoulid profile",
 			Title: "the credential is a dc+sd-jwt signed by the key of the issuer's JWT VC Issuer Metadata, of the offered vct, bound to the proof's key, with schema-valid claims and a status list reference"}, issuerCredential},
+		check{Requirement{ID: "issuer.authorised-on-ledger", Level: Must, Spec: "seoulid profile (trust registry)",
+			Title: "the ledger authorises the credential's issuer (iss) for its vct"}, issuerAuthorisedOnLedger},
+		check{Requirement{ID: "issuer.status-on-ledger", Level: Must, Spec: "draft-ietf-oauth-status-list §6.2, §8; seoulid profile",
+			Title: "the credential's status list is on the ledger, published by its issuer, and says valid at its index"}, issuerStatusOnLedger},
+		check{Requirement{ID: "issuer.reused-nonce", Level: Must, Negative: true, Spec: specVCI + " §7, §8.3.1.2",
+			Title: "a c_nonce used in one credential request gets invalid_nonce in another"}, issuerReusedNonce},
 		check{Requirement{ID: "issuer.wrong-tx-code", Level: Must, Negative: true, Spec: specVCI + " §6.3",
 			Title: "a wrong tx_code gets invalid_grant"}, issuerWrongTxCode},
 		check{Requirement{ID: "issuer.reused-code", Level: Must, Negative: true, Spec: specVCI + " §6.3 (RFC 6749 §5.2)",
@@ -120,6 +130,202 @@ func (r *issuerRun) token(ctx context.Context, o *wci.Offer, txCode string) (*wc
 		return nil, err
 	}
 	return r.client.Token(ctx, sm, o, txCode, nil)
+}
+
+// proofJWT is a jwt key proof (Appendix F.1) by holder for the issuer and
+// nonce.
+func proofJWT(ctx context.Context, holder *keys.PrivateKey, aud, nonce string) (string, error) {
+	payload, err := json.Marshal(map[string]any{"aud": aud, "iat": time.Now().Unix(), "nonce": nonce})
+	if err != nil {
+		return "", err
+	}
+	return jws.Sign(ctx, holder, map[string]any{"typ": "openid4vci-proof+jwt", "jwk": holder.Public().JWK()}, payload)
+}
+
+// credentialRequest posts a credential request with the proof under a
+// bearer token and returns the status and error code.
+func (r *issuerRun) credentialRequest(ctx context.Context, token, configID, proof string) (int, string, error) {
+	body, _ := json.Marshal(map[string]any{"credential_configuration_id": configID, "proofs": map[string]any{"jwt": []string{proof}}})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.md.CredentialEndpoint, bytes.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := r.t.client().Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	var e struct {
+		Error string `json:"error"`
+	}
+	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&e)
+	return resp.StatusCode, e.Error, nil
+}
+
+func issuerReusedNonce(ctx context.Context, t *Target) error {
+	r, err := newIssuerRun(ctx, t)
+	if err != nil {
+		return err
+	}
+	nonce, err := r.client.Nonce(ctx, r.md)
+	if err != nil {
+		return err
+	}
+	for i := range 2 {
+		o, tx, err := r.offer(ctx)
+		if err != nil {
+			return err
+		}
+		tok, err := r.token(ctx, o, tx)
+		if err != nil {
+			return err
+		}
+		holder, err := keys.Generate(keys.ES256)
+		if err != nil {
+			return err
+		}
+		p, err := proofJWT(ctx, holder, r.md.CredentialIssuer, nonce)
+		if err != nil {
+			return err
+		}
+		status, code, err := r.credentialRequest(ctx, tok.AccessToken, o.ConfigurationIDs[0], p)
+		if err != nil {
+			return err
+		}
+		switch {
+		case i == 0 && status != http.StatusOK:
+			return fmt.Errorf("the first request with a fresh c_nonce: HTTP %d %s", status, code)
+		case i == 1 && (status != http.StatusBadRequest || code != "invalid_nonce"):
+			return fmt.Errorf("the c_nonce used a second time got HTTP %d %q, not invalid_nonce", status, code)
+		}
+	}
+	return nil
+}
+
+// ledgerRead reads a registry endpoint of the resolver given ("resolver"
+// parameter).
+func ledgerRead(ctx context.Context, t *Target, p string) (*http.Response, error) {
+	base := strings.TrimSuffix(t.Params["resolver"], "/")
+	if base == "" {
+		return nil, fmt.Errorf("%w: give the seoulid resolver that reads the issuer's ledger (--param resolver=…)", ErrSkip)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+p, nil)
+	if err != nil {
+		return nil, err
+	}
+	return t.client().Do(req)
+}
+
+// issuedClaims issues a credential and returns its payload, unverified
+// (issuer.credential checks the signature).
+func issuedClaims(ctx context.Context, t *Target) (map[string]any, error) {
+	r, err := newIssuerRun(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	holder, err := keys.Generate(keys.ES256)
+	if err != nil {
+		return nil, err
+	}
+	cred, _, err := r.issue(ctx, holder)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := jws.Parse(strings.SplitN(cred, "~", 2)[0], jws.Limits{})
+	if err != nil {
+		return nil, err
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(tok.UnsafePayload(), &claims); err != nil {
+		return nil, err
+	}
+	return claims, nil
+}
+
+func issuerAuthorisedOnLedger(ctx context.Context, t *Target) error {
+	if t.Params["resolver"] == "" {
+		_, err := ledgerRead(ctx, t, "")
+		return err
+	}
+	claims, err := issuedClaims(ctx, t)
+	if err != nil {
+		return err
+	}
+	iss, _ := claims["iss"].(string)
+	resp, err := ledgerRead(ctx, t, "/1.0/trust/issuers/"+iss)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var e struct {
+		VCTs []string `json:"vcts"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&e) != nil {
+		return fmt.Errorf("the ledger has no authorisation for %s (HTTP %d)", iss, resp.StatusCode)
+	}
+	if !slices.Contains(e.VCTs, claims["vct"].(string)) {
+		return fmt.Errorf("the ledger authorises %s for %v, not %v", iss, e.VCTs, claims["vct"])
+	}
+	return nil
+}
+
+func issuerStatusOnLedger(ctx context.Context, t *Target) error {
+	if t.Params["resolver"] == "" {
+		_, err := ledgerRead(ctx, t, "")
+		return err
+	}
+	claims, err := issuedClaims(ctx, t)
+	if err != nil {
+		return err
+	}
+	ref, err := statuslist.ParseReference(claims["status"])
+	if err != nil {
+		return fmt.Errorf("the credential's status: %v", err)
+	}
+	// The issuer publishes at its next tick: a few tries.
+	var last error
+	for range 20 {
+		last = statusValid(ctx, t, ref, claims["iss"].(string))
+		if last == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	return last
+}
+
+func statusValid(ctx context.Context, t *Target, ref statuslist.Reference, iss string) error {
+	resp, err := ledgerRead(ctx, t, "/1.0/status-lists?uri="+url.QueryEscape(ref.URI))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("the ledger has no status list %s (HTTP %d)", ref.URI, resp.StatusCode)
+	}
+	tok, err := statuslist.Parse(strings.TrimSpace(string(b)))
+	if err != nil {
+		return fmt.Errorf("the ledger's status list: %v", err)
+	}
+	c := tok.Claims()
+	if c.Subject != ref.URI || (c.Issuer != "" && c.Issuer != iss) {
+		return fmt.Errorf("the ledger's token at %s says sub %s, iss %s", ref.URI, c.Subject, c.Issuer)
+	}
+	v, err := c.List.Get(ref.Index)
+	if err != nil {
+		return err
+	}
+	if v != statuslist.Valid {
+		return fmt.Errorf("index %d of %s is %#x, not valid", ref.Index, ref.URI, v)
+	}
+	return nil
 }
 
 // errorCode is the protocol error code of a client error, "" when none.

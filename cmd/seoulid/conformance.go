@@ -59,7 +59,7 @@ printing a progress line per requirement on standard error and then a table
 of requirement, result, specification section and reason. --param gives the suite what it needs (the
 resolver suite: did=A-DID-IT-RESOLVES, and deactivated=A-DEACTIVATED-DID to
 check 410; the issuer suite: token=A-BACK-OFFICE-OPERATOR-TOKEN, with which
-it makes its offers, and optionally vct=; the verifier suite: resolver=URL,
+it makes its offers, resolver=URL for its ledger checks, and optionally vct=; the verifier suite: resolver=URL,
 programme=ID, param.NAME=VALUE, issuer=URL, issuer-token=TOKEN). --report
 writes JUnit XML
 (FILE.xml) or JSON (FILE.json). With --suite all, SUITE-target=URL gives a

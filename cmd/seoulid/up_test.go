@@ -125,7 +125,7 @@ func TestUp(t *testing.T) {
 	}
 	tok, err := os.ReadFile(tokenFile)
 	require.NoError(t, err)
-	stdout, stderr, code = ses.run("conformance run --suite issuer --target %s --param token=%s --report %s", hallURL, strings.TrimSpace(string(tok)), filepath.Join(t.TempDir(), "issuer.json"))
+	stdout, stderr, code = ses.run("conformance run --suite issuer --target %s --param token=%s --param resolver=%s --report %s", hallURL, strings.TrimSpace(string(tok)), resolverURL, filepath.Join(t.TempDir(), "issuer.json"))
 	require.Equal(t, exitOK, code, "%s\n%s", stdout, stderr)
 	require.Regexp(t, `issuer.bad-proof\s+pass\s+OpenID4VCI 1.0 §8.3.1.2`, stdout)
 	require.NotContains(t, stdout, "skip")
