@@ -138,7 +138,7 @@
 // direct_post, from the same verifier/server with the verifier's key and
 // DID and Mode direct_post; each accepted response acknowledged by a
 // receipt signed by the verifier's key, with exactly the Disclosures the
-// first claim set of the query asks for; and refused — HTTP 400,
+// first claim set of the query that the card satisfies asks for; and refused — HTTP 400,
 // invalid_request, the request "refused" with the failed check as its
 // reason — a KB-JWT for another audience, one with another nonce, and a
 // card signed by a DID on the ledger that the council never authorised to

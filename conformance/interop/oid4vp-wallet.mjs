@@ -160,14 +160,25 @@ async function main(req) {
     if (cq.format !== 'dc+sd-jwt') throw new Error(`format ${cq.format} is not dc+sd-jwt`);
     const w = wallet.find((c) => cq.meta?.vct_values?.includes(c.claims.vct));
     if (!w) continue;
-    let f = {};
-    // A query with claim_sets is answered with its first set.
-    const ids = cq.claim_sets?.[0];
-    for (const c of cq.claims ?? []) {
-      if (ids && !ids.includes(c.id)) continue;
-      f = frame(w.claims, c.path, f);
-      asked.push(c.path);
+    // A query with claim_sets is answered with the first set the
+    // credential can satisfy (OpenID4VP 1.0 §6.4.1: sets in order of
+    // preference); without claim_sets, with every claim.
+    let f = null;
+    let chosen = [];
+    for (const ids of cq.claim_sets ?? [null]) {
+      const claims = (cq.claims ?? []).filter((c) => !ids || ids.includes(c.id));
+      try {
+        let g = {};
+        for (const c of claims) g = frame(w.claims, c.path, g);
+        f = g;
+        chosen = claims;
+        break;
+      } catch {
+        // this set asks for a claim the credential lacks: try the next
+      }
     }
+    if (f === null) throw new Error(`the credential for ${cq.id} satisfies none of its claim sets`);
+    for (const c of chosen) asked.push(c.path);
     const aud = tamper === 'aud' ? 'decentralized_identifier:did:example:someone-else' : request.client_id;
     const nonce = tamper === 'nonce' ? randomBytes(16).toString('base64url') : request.nonce;
     vpToken[cq.id] = [await w.sdjwt.present(w.credential, f, { kb: { payload: { iat: Math.floor(Date.now() / 1000), aud, nonce } } })];
