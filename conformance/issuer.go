@@ -570,24 +570,12 @@ func issuerUnknownConfiguration(ctx context.Context, t *Target) error {
 	if err != nil {
 		return err
 	}
-	body := `{"credential_configuration_id": "no-such-configuration", "proofs": {"jwt": ["eyJhbGciOiJFUzI1NiJ9.e30.AA"]}}`
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.md.CredentialEndpoint, strings.NewReader(body))
+	status, code, err := r.credentialRequest(ctx, tok.AccessToken, "no-such-configuration", "eyJhbGciOiJFUzI1NiJ9.e30.AA")
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	resp, err := r.t.client().Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	var e struct {
-		Error string `json:"error"`
-	}
-	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&e)
-	if resp.StatusCode != http.StatusBadRequest || e.Error != "unknown_credential_configuration" {
-		return fmt.Errorf("HTTP %d %q, not 400 unknown_credential_configuration", resp.StatusCode, e.Error)
+	if status != http.StatusBadRequest || code != "unknown_credential_configuration" {
+		return fmt.Errorf("HTTP %d %q, not 400 unknown_credential_configuration", status, code)
 	}
 	return nil
 }

@@ -141,32 +141,5 @@ func TestIssuerSuiteFindsFaults(t *testing.T) {
 			return strings.Contains(body, "unknown_credential_configuration")
 		}, `{"credentials": [{"credential": "forged"}]}`),
 	}
-	reqs, err := conformance.Requirements("issuer")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range reqs {
-		if !r.Negative {
-			continue
-		}
-		wrap, ok := broken[r.ID]
-		if !ok {
-			t.Errorf("no broken double for the negative requirement %s", r.ID)
-			continue
-		}
-		t.Run(r.ID, func(t *testing.T) {
-			results, err := conformance.Run(t.Context(), "issuer", issuerTarget(t, wrap), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, res := range results {
-				if res.ID == r.ID && res.Outcome != conformance.Fail {
-					t.Errorf("an issuer broken for %s passes it: %s", r.ID, res.Outcome)
-				}
-				if res.ID != r.ID && res.Outcome == conformance.Fail {
-					t.Errorf("breaking %s also fails %s: %s", r.ID, res.ID, res.Reason)
-				}
-			}
-		})
-	}
+	requireFaultsFound(t, "issuer", broken, issuerTarget)
 }

@@ -76,32 +76,5 @@ func TestResolverSuiteFindsFaults(t *testing.T) {
 		"resolver.invalid-options":              answer200(path("versionTime")),
 		"resolver.method-not-allowed":           answer200(func(r *http.Request) bool { return r.Method == http.MethodPost }),
 	}
-	reqs, err := conformance.Requirements("resolver")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range reqs {
-		if !r.Negative {
-			continue
-		}
-		wrap, ok := broken[r.ID]
-		if !ok {
-			t.Errorf("no broken double for the negative requirement %s", r.ID)
-			continue
-		}
-		t.Run(r.ID, func(t *testing.T) {
-			results, err := conformance.Run(t.Context(), "resolver", resolverTarget(t, wrap), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, res := range results {
-				if res.ID == r.ID && res.Outcome != conformance.Fail {
-					t.Errorf("a resolver broken for %s passes it: %s", r.ID, res.Outcome)
-				}
-				if res.ID != r.ID && res.Outcome == conformance.Fail {
-					t.Errorf("breaking %s also fails %s: %s", r.ID, res.ID, res.Reason)
-				}
-			}
-		})
-	}
+	requireFaultsFound(t, "resolver", broken, resolverTarget)
 }
