@@ -69,6 +69,16 @@ type Target struct {
 	Params map[string]string
 	// HTTP makes the requests; nil means a client with a 30 s timeout.
 	HTTP *http.Client
+	// Wallet works the wallet under test for the wallet suite; nil means
+	// seoulid's wallet UI at URL, unlocked with the "pin" parameter
+	// (NewWalletUIDriver).
+	Wallet WalletDriver
+
+	// What one run of a suite shares between its checks, and undoes at
+	// its end.
+	wallet    *walletWorld
+	walletErr error
+	closers   []func()
 }
 
 func (t *Target) client() *http.Client {
@@ -138,6 +148,11 @@ func Run(ctx context.Context, suite string, t Target, progress func(Result)) ([]
 		return nil, errors.New("conformance: a target URL is required")
 	}
 	t.URL = strings.TrimSuffix(t.URL, "/")
+	defer func() {
+		for _, c := range slices.Backward(t.closers) {
+			c()
+		}
+	}()
 	var out []Result
 	for _, c := range cs {
 		if err := ctx.Err(); err != nil {

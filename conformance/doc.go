@@ -29,14 +29,27 @@
 //     request object and DCQL query, the purpose it names registered for
 //     it on the ledger and covering what it asks, a valid presentation
 //     accepted, and refusals of a forged credential, a key binding for
-//     another audience, a presentation made for another request and an
-//     unbound one. It starts requests through seoulid's portal API, reads
-//     the ledger through a seoulid resolver, and gets credentials from an
-//     issuer the verifier trusts (issuer=, issuer-token=);
+//     another audience, a presentation made for another request, an
+//     unbound one, an expired and a not-yet-valid credential (re-signed
+//     with the issuer's key, issuer-key=), and a credential revoked after
+//     it was accepted (through the issuer's back office; the verifier has
+//     revocation-wait to notice). It starts requests through seoulid's
+//     portal API, reads the ledger through a seoulid resolver, and gets
+//     credentials from an issuer the verifier trusts (issuer=,
+//     issuer-token=);
+//   - wallet: a holder's wallet of the profile — it stores a valid
+//     credential and refuses a tampered one and one of a type the ledger
+//     does not authorise its issuer for; it answers an approved request
+//     with a bound presentation disclosing only what was asked, refuses a
+//     verifier the ledger registers for nothing and a request outside the
+//     verifier's registered purpose, and sends nothing when declined. The
+//     suite plays the issuer and the verifiers itself (package
+//     wallet/wallettest's loopback issuer and verifier, as the DIDs of the
+//     keys given: issuer-key=, verifier-key=) and works the wallet through a
+//     WalletDriver: Target.Wallet, or by default NewWalletUIDriver on
+//     seoulid's wallet UI at the target URL (pin=);
 //   - vectors: the standards' own test vectors, embedded from vectors/ —
 //     every SD-JWT and SD-JWT VC presentation, the Token Status List
 //     lists of 1 to 8 bits, and did:key and did:jwk round trips. It proves
 //     seoulid's library and needs no target.
-//
-// The wallet suite of issue 9 is to come.
 package conformance

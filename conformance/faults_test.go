@@ -1,7 +1,6 @@
 package conformance_test
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/seoulid/seoulid/conformance"
@@ -9,8 +8,9 @@ import (
 
 // requireFaultsFound shows each negative requirement of the suite able to
 // fail: for each, target(broken[id]) is an implementation broken in that
-// one way, and the suite must fail that requirement and no other.
-func requireFaultsFound(t *testing.T, suite string, broken map[string]func(http.Handler) http.Handler, target func(*testing.T, func(http.Handler) http.Handler) conformance.Target) {
+// one way, and the suite must fail that requirement and no other. A fault is
+// usually a wrapper of the implementation's HTTP handler.
+func requireFaultsFound[F any](t *testing.T, suite string, broken map[string]F, target func(*testing.T, F) conformance.Target) {
 	t.Helper()
 	reqs, err := conformance.Requirements(suite)
 	if err != nil {

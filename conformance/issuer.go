@@ -209,7 +209,7 @@ func issuerReusedNonce(ctx context.Context, t *Target) error {
 func ledgerRead(ctx context.Context, t *Target, p string) (*http.Response, error) {
 	base := strings.TrimSuffix(t.Params["resolver"], "/")
 	if base == "" {
-		return nil, fmt.Errorf("%w: give the seoulid resolver that reads the issuer's ledger (--param resolver=…)", ErrSkip)
+		return nil, fmt.Errorf("%w: give the seoulid resolver that reads the ledger (--param resolver=…)", ErrSkip)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+p, nil)
 	if err != nil {

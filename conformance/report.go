@@ -114,19 +114,41 @@ This is the list of requirements that ` + "`seoulid conformance run`" + ` checks
 itself (` + "`go test ./conformance -run TestProfile -update`" + ` rewrites it), so that the two cannot drift.
 A target conforms to a suite when every MUST passes. Negative requirements are ones a conforming target
 refuses something for; each is shown able to fail against a deliberately broken test double.
-The suites written so far are listed below; the wallet suite of the profile is not yet part of it.
 
-Run a suite against any implementation:
+Run a suite against any implementation (the ports are those of ` + "`seoulid up`" + `, its files under
+` + "`~/.seoulid/city`" + `):
 
 ` + "```sh" + `
 seoulid conformance run --suite vectors --target library:seoulid   # seoulid's own library, no server
 seoulid conformance run --suite resolver --target http://127.0.0.1:8400 --param did=did:seoul:… [--report report.xml]
-seoulid conformance run --suite issuer --target http://127.0.0.1:8403 --param token=OPERATOR-TOKEN
+seoulid conformance run --suite issuer --target http://127.0.0.1:8403 --param token=OPERATOR-TOKEN \
+    --param resolver=http://127.0.0.1:8400
 seoulid conformance run --suite verifier --target http://127.0.0.1:8412 --param resolver=http://127.0.0.1:8400 \
     --param programme=citizen-card-facility-entry --param param.facility_id=SEOUL-LIB-0001 \
-    --param issuer=http://127.0.0.1:8403 --param issuer-token=OPERATOR-TOKEN
+    --param issuer=http://127.0.0.1:8403 --param issuer-token=OPERATOR-TOKEN \
+    --param issuer-key=issuers/city-hall/key.jwk
+seoulid conformance run --suite wallet --target http://127.0.0.1:8413 --param pin=PIN \
+    --param resolver=http://127.0.0.1:8400 --param issuer-key=issuers/city-hall/key.jwk \
+    --param verifier-key=verifiers/seoul-library/key.jwk
 seoulid conformance list
 ` + "```" + `
+
+How the black-box suites work:
+
+- The **issuer** suite makes offers through the issuer's back office with an operator token, then
+  redeems them as a wallet would, well and badly.
+- The **verifier** suite starts requests through the verifier's API, gets credentials from an issuer
+  the verifier trusts, and answers each request as a wallet would, well and badly. To present an
+  expired or not-yet-valid credential it re-signs one with that issuer's key (a test issuer's key in
+  a test network), after checking that the same credential re-signed unchanged is accepted; to
+  present a revoked one it revokes it through the issuer's back office and presents it to new
+  requests until it is refused, for at most ` + "`revocation-wait`" + `.
+- The **wallet** suite plays an issuer the ledger authorises and a verifier the ledger registers
+  (with their keys) and a verifier it registers for nothing (a fresh ` + "`did:jwk`" + `), on loopback
+  HTTP, and works the wallet through a driver: the holder's hands. The CLI's driver fills in
+  seoulid's wallet UI (` + "`seoulid wallet serve`" + `, the city's wallet) with its PIN; another wallet runs the
+  suite from Go with its own ` + "`conformance.WalletDriver`" + ` (receive an offer with its code; open a
+  request and approve or decline what it shows). What the wallet sends is checked where it arrives.
 `)
 	for _, name := range Suites() {
 		reqs, _ := Requirements(name)

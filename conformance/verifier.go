@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/seoulid/seoulid/internal/did"
+	"github.com/seoulid/seoulid/internal/jws"
 	"github.com/seoulid/seoulid/internal/keys"
 	vp "github.com/seoulid/seoulid/internal/oid4vp"
 	"github.com/seoulid/seoulid/internal/sdjwt"
@@ -36,6 +38,12 @@ func init() {
 			Title: "a presentation made for another request (its nonce) is refused"}, verifierRejectsReplayed},
 		check{Requirement{ID: "verifier.rejects-unbound", Level: Must, Negative: true, Spec: specVP + " Appendix B.3.6; RFC 9901 §7.3",
 			Title: "a presentation without a key-binding JWT is refused"}, verifierRejectsUnbound},
+		check{Requirement{ID: "verifier.rejects-expired", Level: Must, Negative: true, Spec: "SD-JWT VC §3.2.2 (exp); RFC 7519 §4.1.4",
+			Title: "a presentation of a credential whose exp has passed is refused (the same credential re-signed unchanged is accepted)"}, verifierRejectsExpired},
+		check{Requirement{ID: "verifier.rejects-not-yet-valid", Level: Must, Negative: true, Spec: "SD-JWT VC §3.2.2 (nbf); RFC 7519 §4.1.5",
+			Title: "a presentation of a credential whose nbf is in the future is refused"}, verifierRejectsNotYetValid},
+		check{Requirement{ID: "verifier.rejects-revoked", Level: Must, Negative: true, Spec: "draft-ietf-oauth-status-list §8.3; seoulid profile (status lists on the ledger)",
+			Title: "a presentation of a credential accepted before its issuer revoked it is refused once the revocation is published (within revocation-wait)"}, verifierRejectsRevoked},
 	)
 }
 
@@ -184,24 +192,11 @@ func verifierRegisteredPurpose(ctx context.Context, t *Target) error {
 		return fmt.Errorf("the request names no purpose (%s)", vp.ParamPurpose)
 	}
 	vd := strings.TrimPrefix(ro.ClientID, vp.PrefixDecentralizedIdentifier+":")
-	resp, err := t.client().Get(r.resolver.base + "/1.0/trust/verifiers/" + url.PathEscape(vd))
+	purposes, err := verifierPurposes(ctx, t, vd)
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	var entry struct {
-		Purposes []struct {
-			ID     string `json:"id"`
-			Claims []struct {
-				VCT   string       `json:"vct"`
-				Paths []sdjwt.Path `json:"paths"`
-			} `json:"claims"`
-		} `json:"purposes"`
-	}
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&entry) != nil {
-		return fmt.Errorf("the ledger registers no purpose for %s (HTTP %d)", vd, resp.StatusCode)
-	}
-	for _, p := range entry.Purposes {
+	for _, p := range purposes {
 		if p.ID != ro.Purpose {
 			continue
 		}
@@ -277,6 +272,16 @@ func (r *verifierRun) valid(ctx context.Context) (*vp.RequestObject, *sdjwt.SDJW
 	return ro, cred, holder, qid, err
 }
 
+// presentTo answers ro with a presentation of cred bound by holder to its
+// client_id and nonce, and returns the verifier's answer.
+func (r *verifierRun) presentTo(ctx context.Context, ro *vp.RequestObject, cred *sdjwt.SDJWT, holder *keys.PrivateKey, qid string) error {
+	p, err := present(ctx, cred, ro, holder, ro.ClientID, ro.Nonce)
+	if err != nil {
+		return err
+	}
+	return r.answer(ctx, ro, p, qid)
+}
+
 func verifierAcceptsValid(ctx context.Context, t *Target) error {
 	r, err := newVerifierRun(t)
 	if err != nil {
@@ -286,11 +291,7 @@ func verifierAcceptsValid(ctx context.Context, t *Target) error {
 	if err != nil {
 		return err
 	}
-	p, err := present(ctx, cred, ro, holder, ro.ClientID, ro.Nonce)
-	if err != nil {
-		return err
-	}
-	return r.answer(ctx, ro, p, qid)
+	return r.presentTo(ctx, ro, cred, holder, qid)
 }
 
 // refusal checks that the verifier refuses an answer made by bad from a
@@ -316,15 +317,7 @@ func refusal(what string, bad func(ctx context.Context, r *verifierRun, ro *vp.R
 var (
 	verifierRejectsForged = refusal("a presentation with a broken issuer signature", func(ctx context.Context, _ *verifierRun, ro *vp.RequestObject, cred *sdjwt.SDJWT, holder *keys.PrivateKey) (*vp.RequestObject, string, error) {
 		p, err := present(ctx, cred, ro, holder, ro.ClientID, ro.Nonce)
-		if err != nil {
-			return nil, "", err
-		}
-		// Flip a character of the issuer's signature.
-		jwt, rest, _ := strings.Cut(p, "~")
-		b := []byte(jwt)
-		i := strings.LastIndexByte(jwt, '.') + 2
-		b[i] = map[bool]byte{true: 'B', false: 'A'}[b[i] == 'A']
-		return ro, string(b) + "~" + rest, nil
+		return ro, flipSignature(p), err
 	})
 	verifierRejectsWrongAudience = refusal("a key-binding JWT for another audience", func(ctx context.Context, _ *verifierRun, ro *vp.RequestObject, cred *sdjwt.SDJWT, holder *keys.PrivateKey) (*vp.RequestObject, string, error) {
 		p, err := present(ctx, cred, ro, holder, "decentralized_identifier:did:example:someone-else", ro.Nonce)
@@ -343,3 +336,181 @@ var (
 		return ro, p, err
 	})
 )
+
+// resign signs the issuer-signed JWT of cred again with the issuer's key
+// (issuer-key=FILE, a key of the credential's issuer), its payload changed
+// by edit, and returns the credential with the same Disclosures.
+func resign(ctx context.Context, t *Target, cred *sdjwt.SDJWT, edit func(payload map[string]any)) (*sdjwt.SDJWT, error) {
+	k, d, err := keyParam(t, "issuer-key", "the issuer of --param issuer (a key of its DID)")
+	if err != nil {
+		return nil, err
+	}
+	parts := strings.Split(cred.JWT, ".")
+	if len(parts) != 3 {
+		return nil, errors.New("the issuer's credential is not a compact JWS")
+	}
+	var header, payload map[string]any
+	for i, v := range []*map[string]any{&header, &payload} {
+		b, err := jws.DecodeSegment(parts[i])
+		if err != nil {
+			return nil, fmt.Errorf("the issuer's credential: %w", err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if err := dec.Decode(v); err != nil {
+			return nil, fmt.Errorf("the issuer's credential: %w", err)
+		}
+	}
+	if payload["iss"] != d {
+		return nil, fmt.Errorf("--param issuer-key is a key of %s, not of the credential's issuer %v", d, payload["iss"])
+	}
+	delete(header, "alg")
+	delete(header, "kid")
+	edit(payload)
+	pb, err := json.Marshal(payload)
+	if err != nil {
+		return nil, err
+	}
+	signed, err := jws.Sign(ctx, k, header, pb)
+	if err != nil {
+		return nil, err
+	}
+	return &sdjwt.SDJWT{JWT: signed, Disclosures: cred.Disclosures}, nil
+}
+
+// timeShifted checks that a presentation of the credential re-signed with
+// its times changed by edit is refused, after the same credential re-signed
+// unchanged is accepted (so that the refusal is the times', not the
+// re-signing's).
+func timeShifted(what string, edit func(payload map[string]any, now int64)) func(context.Context, *Target) error {
+	return func(ctx context.Context, t *Target) error {
+		r, err := newVerifierRun(t)
+		if err != nil {
+			return err
+		}
+		ro, cred, holder, qid, err := r.valid(ctx)
+		if err != nil {
+			return err
+		}
+		same, err := resign(ctx, t, cred, func(map[string]any) {})
+		if err != nil {
+			return err
+		}
+		if err := r.presentTo(ctx, ro, same, holder, qid); err != nil {
+			return fmt.Errorf("the credential re-signed unchanged with --param issuer-key was refused (%w): is it the issuer's current key?", err)
+		}
+		shifted, err := resign(ctx, t, cred, func(m map[string]any) { edit(m, time.Now().Unix()) })
+		if err != nil {
+			return err
+		}
+		second, err := r.start(ctx)
+		if err != nil {
+			return err
+		}
+		return refused(r.presentTo(ctx, second, shifted, holder, qid), what)
+	}
+}
+
+var (
+	// The credential keeps its iat: a verifier that honours key history
+	// looks the issuer's key up at iat, and a young issuer had none before.
+	verifierRejectsExpired = timeShifted("a credential that expired an hour ago", func(m map[string]any, now int64) {
+		m["exp"] = now - 3600
+	})
+	verifierRejectsNotYetValid = timeShifted("a credential valid from an hour from now", func(m map[string]any, now int64) {
+		m["nbf"] = now + 3600
+	})
+)
+
+// defaultRevocationWait is how long verifier.rejects-revoked waits for a
+// revocation to reach the verifier when revocation-wait is not given.
+const defaultRevocationWait = 2 * time.Minute
+
+// verifierRejectsRevoked presents a credential (accepted), revokes it
+// through the issuer's back office (issuer-token), and presents it again to
+// new requests until the verifier refuses it or revocation-wait passes.
+func verifierRejectsRevoked(ctx context.Context, t *Target) error {
+	wait := defaultRevocationWait
+	if s := t.Params["revocation-wait"]; s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("--param revocation-wait=%s: want a duration such as 30s", s)
+		}
+		wait = d
+	}
+	r, err := newVerifierRun(t)
+	if err != nil {
+		return err
+	}
+	ro, cred, holder, qid, err := r.valid(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.presentTo(ctx, ro, cred, holder, qid); err != nil {
+		return fmt.Errorf("the credential was refused before it was revoked: %w", err)
+	}
+	if err := r.revoke(ctx, holder.Public().Thumbprint()); err != nil {
+		return err
+	}
+	revoked := time.Now()
+	for {
+		next, err := r.start(ctx)
+		if err != nil {
+			return err
+		}
+		err = r.presentTo(ctx, next, cred, holder, qid)
+		if refused(err, "") == nil {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("after the revocation: %w, not a refusal (HTTP 400)", err)
+		}
+		if time.Since(revoked) > wait {
+			return fmt.Errorf("a credential revoked %s ago was accepted (--param revocation-wait=%s)", time.Since(revoked).Round(time.Second), wait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// revoke revokes, through the issuer's back office, the credential it
+// issued last to the holder key of thumbprint jkt.
+func (r *verifierRun) revoke(ctx context.Context, jkt string) error {
+	iss, tok := strings.TrimSuffix(r.t.Params["issuer"], "/"), r.t.Params["issuer-token"]
+	call := func(method, path string, out any) error {
+		req, err := http.NewRequestWithContext(ctx, method, iss+path, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := r.t.client().Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("the issuer's back office: %s %s: HTTP %d %s", method, path, resp.StatusCode, b)
+		}
+		return json.Unmarshal(b, out)
+	}
+	var list struct {
+		Credentials []struct {
+			ID  string `json:"id"`
+			JKT string `json:"holder_jkt"`
+		} `json:"credentials"`
+	}
+	if err := call(http.MethodGet, "/admin/v1/credentials?limit=100", &list); err != nil {
+		return err
+	}
+	for _, c := range list.Credentials {
+		if c.JKT == jkt {
+			var out map[string]any
+			return call(http.MethodPost, "/admin/v1/credentials/"+url.PathEscape(c.ID)+"/revoke", &out)
+		}
+	}
+	return fmt.Errorf("the issuer's back office lists no credential of the holder key %s", jkt)
+}

@@ -34,7 +34,9 @@ func newVerifierWorld(t *testing.T) *verifierWorld {
 		t.Skip("starts a city")
 	}
 	data := t.TempDir()
-	c, err := city.Start(context.Background(), city.Config{DataDir: data, FirstPort: -1, BlockInterval: 500 * time.Millisecond})
+	// Revocations reach the verifiers within a second or so.
+	c, err := city.Start(context.Background(), city.Config{DataDir: data, FirstPort: -1, BlockInterval: 500 * time.Millisecond,
+		PublishInterval: 200 * time.Millisecond, StatusMaxAge: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +50,7 @@ func newVerifierWorld(t *testing.T) *verifierWorld {
 	return &verifierWorld{c: c, data: data, params: map[string]string{
 		"resolver": res.URL, "programme": "citizen-card-facility-entry", "param.facility_id": "SEOUL-LIB-0001",
 		"issuer": hall.URL, "issuer-token": strings.TrimSpace(string(tok)),
+		"issuer-key": filepath.Join(data, "issuers", "city-hall", "key.jwk"), "revocation-wait": "5s",
 	}}
 }
 
@@ -79,7 +82,7 @@ func (w *verifierWorld) library(t *testing.T, wrap func(http.Handler) http.Handl
 		t.Fatal(err)
 	}
 	u := "http://" + ln.Addr().String()
-	s, err := vserver.New(vserver.Config{Key: k, DID: lib.DID, URL: u, Programmes: only, Store: st, Ledger: w.c.Remote()})
+	s, err := vserver.New(vserver.Config{Key: k, DID: lib.DID, URL: u, Programmes: only, Store: st, Ledger: w.c.Remote(), StatusMaxAge: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +140,9 @@ func TestVerifierSuite(t *testing.T) {
 		"verifier.rejects-wrong-audience": accepting("audience"),
 		"verifier.rejects-replayed":       accepting("nonce"),
 		"verifier.rejects-unbound":        accepting("no key-binding JWT"),
+		"verifier.rejects-expired":        accepting("expired"),
+		"verifier.rejects-not-yet-valid":  accepting("not yet valid"),
+		"verifier.rejects-revoked":        accepting("revoked"),
 	}
 	requireFaultsFound(t, "verifier", broken, w.library)
 }

@@ -56,15 +56,27 @@ func newConformanceRunCmd(a *app) *cobra.Command {
 		Short: "Run a suite against an implementation",
 		Long: `Run a suite (see "conformance list"), or all of them, against the implementation at --target,
 printing a progress line per requirement on standard error and then a table
-of requirement, result, specification section and reason. --param gives the suite what it needs (the
-resolver suite: did=A-DID-IT-RESOLVES, and deactivated=A-DEACTIVATED-DID to
-check 410; the issuer suite: token=A-BACK-OFFICE-OPERATOR-TOKEN, with which
-it makes its offers, resolver=URL for its ledger checks, and optionally vct=; the verifier suite: resolver=URL,
-programme=ID, param.NAME=VALUE, issuer=URL, issuer-token=TOKEN). --report
-writes JUnit XML
-(FILE.xml) or JSON (FILE.json). With --suite all, SUITE-target=URL gives a
-suite a target of its own (resolver-target=…, issuer-target=…). The exit status is 1 when a requirement
-fails.`,
+of requirement, result, specification section and reason. --report writes
+JUnit XML (FILE.xml) or JSON (FILE.json). The exit status is 1 when a
+requirement fails.
+
+--param gives a suite what it needs:
+  resolver   did=A-DID-IT-RESOLVES, and deactivated=A-DEACTIVATED-DID to check 410.
+  issuer     token=A-BACK-OFFICE-OPERATOR-TOKEN (it makes its offers with it),
+             resolver=URL for its ledger checks, and optionally vct=.
+  verifier   resolver=URL, programme=ID, param.NAME=VALUE (the programme's
+             parameters), issuer=URL and issuer-token=TOKEN (an issuer the
+             verifier trusts, whose credentials it presents and revokes),
+             issuer-key=FILE (that issuer's private JWK, to re-sign its
+             credentials with other validity times), revocation-wait=DURATION
+             (how long a revocation may take to reach the verifier; 2m).
+  wallet     pin=PIN (the target is seoulid's wallet UI), resolver=URL,
+             issuer-key=FILE (an issuer the ledger authorises, as which the
+             suite issues) and verifier-key=FILE (a verifier the ledger
+             registers, as which the suite asks); the credentials it issues
+             stay in the wallet.
+With --suite all, SUITE-target=URL gives a suite a target of its own
+(resolver-target=…, issuer-target=…, wallet-target=…).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p := map[string]string{}

@@ -131,17 +131,27 @@ func TestUp(t *testing.T) {
 	require.NotContains(t, stdout, "skip")
 
 	// Every suite against the city's own services.
-	var libURL string
+	var libURL, walletURL, pinFile string
 	for _, s := range first {
-		if s["slug"] == "seoul-library" {
+		switch s["slug"] {
+		case "seoul-library":
 			libURL = s["url"].(string)
+		case "wallet":
+			walletURL, pinFile = s["url"].(string), s["pin_file"].(string)
 		}
 	}
+	pin, err := os.ReadFile(pinFile)
+	require.NoError(t, err)
 	stdout, stderr, code = ses.run("conformance run --suite all --target %s --param resolver-target=%s --param issuer-target=%s --param did=%s --param token=%s"+
-		" --param resolver=%s --param programme=citizen-card-facility-entry --param param.facility_id=SEOUL-LIB-0001 --param issuer=%s --param issuer-token=%s --report %s",
-		libURL, resolverURL, hallURL, hallDID, strings.TrimSpace(string(tok)), resolverURL, hallURL, strings.TrimSpace(string(tok)), filepath.Join(t.TempDir(), "all.xml"))
+		" --param resolver=%s --param programme=citizen-card-facility-entry --param param.facility_id=SEOUL-LIB-0001 --param issuer=%s --param issuer-token=%s"+
+		" --param issuer-key=%s --param wallet-target=%s --param pin=%s --param verifier-key=%s --report %s",
+		libURL, resolverURL, hallURL, hallDID, strings.TrimSpace(string(tok)), resolverURL, hallURL, strings.TrimSpace(string(tok)),
+		filepath.Join(dir, "issuers", "city-hall", "key.jwk"), walletURL, strings.TrimSpace(string(pin)), filepath.Join(dir, "verifiers", "seoul-library", "key.jwk"),
+		filepath.Join(t.TempDir(), "all.xml"))
 	require.Equal(t, exitOK, code, "%s\n%s", stdout, stderr)
 	require.Regexp(t, `verifier.rejects-forged\s+pass\s+RFC 9901 §7.1`, stdout)
+	require.Regexp(t, `verifier.rejects-revoked\s+pass`, stdout)
+	require.Regexp(t, `wallet.refuses-over-asking\s+pass`, stdout)
 	require.Equal(t, 1, strings.Count(stdout, " skip "), "only the deactivated DID, which the city has not: %s", stdout)
 
 	logs := stop()

@@ -1,6 +1,8 @@
 // Package wallettest is the wallet's test kit: a ledger, issuers and
 // verifiers over loopback HTTP that a wallet can be run against end to end,
-// in this module's tests (the wallet core, its web UI, its command line).
+// in this module's tests (the wallet core, its web UI, its command line)
+// and in the conformance suite's wallet suite, which plays issuer and
+// verifier with them (StartIssuer, StartVerifier: outside a test).
 //
 // The issuers are seoulid's own (package issuer and its OpenID4VCI face).
 // The verifier is a small OpenID4VP 1.0 verifier of the seoulid profile:

@@ -18,6 +18,7 @@ import (
 	"github.com/seoulid/seoulid/internal/jws"
 	"github.com/seoulid/seoulid/internal/keys"
 	vp "github.com/seoulid/seoulid/internal/oid4vp"
+	"github.com/seoulid/seoulid/internal/sdjwt"
 	"github.com/seoulid/seoulid/internal/sdjwtvc"
 	"github.com/seoulid/seoulid/wallet"
 )
@@ -49,6 +50,9 @@ type Result struct {
 	Error *vp.ErrorResponse
 	// Claims are the verified presentations' claims per Credential Query id.
 	Claims map[string][]map[string]any
+	// Disclosed are the paths of the Disclosures of the verified
+	// presentations, per Credential Query id.
+	Disclosed map[string][]sdjwt.Path
 	// Refused says why the verifier refused the response, "" when it took
 	// it.
 	Refused string
@@ -81,24 +85,38 @@ type Resolver interface {
 // ledger, for tests of the command line).
 func NewVerifierAt(t testing.TB, r Resolver, d string, k *keys.PrivateKey) *Verifier {
 	t.Helper()
+	v, err := StartVerifier(r, d, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(v.Close)
+	return v
+}
+
+// StartVerifier is NewVerifierAt outside a test: Close stops it.
+func StartVerifier(r Resolver, d string, k *keys.PrivateKey) (*Verifier, error) {
 	v := &Verifier{DID: d, Key: k, requests: map[string]*pending{}, srv: httptest.NewUnstartedServer(nil)}
 	v.URL = "http://" + v.srv.Listener.Addr().String()
 	var err error
 	if v.EncKey, err = vp.NewEncryptionKey(); err != nil {
-		t.Fatal(err)
+		v.srv.Listener.Close()
+		return nil, err
 	}
 	v.v, err = sdjwtvc.NewVerifier(sdjwtvc.DIDKeys{Resolver: r}, sdjwtvc.Config{Algorithms: []keys.Algorithm{keys.EdDSA, keys.ES256}, ClockSkew: time.Minute})
 	if err != nil {
-		t.Fatal(err)
+		v.srv.Listener.Close()
+		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /request/{id}", v.serveRequest)
 	mux.HandleFunc("POST /response/{id}", v.serveResponse)
 	v.srv.Config.Handler = mux
 	v.srv.Start()
-	t.Cleanup(v.srv.Close)
-	return v
+	return v, nil
 }
+
+// Close stops the verifier.
+func (v *Verifier) Close() { v.srv.Close() }
 
 // Request makes a signed request for the DCQL query (JSON) under the
 // registered purpose, answered by mode (direct_post or direct_post.jwt),
@@ -106,9 +124,18 @@ func NewVerifierAt(t testing.TB, r Resolver, d string, k *keys.PrivateKey) *Veri
 // and the request's id.
 func (v *Verifier) Request(t testing.TB, purpose, query, mode string) (uri, id string) {
 	t.Helper()
+	uri, id, err := v.NewRequest(context.Background(), purpose, query, mode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uri, id
+}
+
+// NewRequest is Request outside a test.
+func (v *Verifier) NewRequest(ctx context.Context, purpose, query, mode string) (uri, id string, err error) {
 	q, err := dcql.Parse([]byte(query))
 	if err != nil {
-		t.Fatalf("the test's DCQL query: %v", err)
+		return "", "", fmt.Errorf("the DCQL query: %w", err)
 	}
 	nonce, _ := vp.NewNonce()
 	state, _ := vp.NewState()
@@ -121,15 +148,15 @@ func (v *Verifier) Request(t testing.TB, purpose, query, mode string) (uri, id s
 			VPFormatsSupported: map[string]map[string]any{dcql.FormatSDJWTVC: {"sd-jwt_alg_values": []any{"EdDSA", "ES256"}, "kb-jwt_alg_values": []any{"EdDSA", "ES256"}}},
 		},
 	}
-	obj, err := vp.SignRequestObject(context.Background(), v.Key, req)
+	obj, err := vp.SignRequestObject(ctx, v.Key, req)
 	if err != nil {
-		t.Fatalf("signing the request: %v", err)
+		return "", "", fmt.Errorf("signing the request: %w", err)
 	}
 	v.mu.Lock()
 	v.requests[id] = &pending{req: req, object: obj}
 	v.mu.Unlock()
 	ref := &vp.RequestReference{ClientID: req.ClientID, RequestURI: v.URL + "/request/" + id}
-	return "openid4vp://?" + ref.Encode(), id
+	return "openid4vp://?" + ref.Encode(), id, nil
 }
 
 // Result returns what came back for a request, nil if nothing yet.
@@ -183,7 +210,7 @@ func (v *Verifier) serveResponse(w http.ResponseWriter, r *http.Request) {
 
 // check verifies a posted response and signs the acknowledgement.
 func (v *Verifier) check(ctx context.Context, p *pending, body []byte) (*Result, string) {
-	res := &Result{Claims: map[string][]map[string]any{}}
+	res := &Result{Claims: map[string][]map[string]any{}, Disclosed: map[string][]sdjwt.Path{}}
 	dp, err := vp.ParseDirectPost(body)
 	if err != nil {
 		res.Refused = err.Error()
@@ -217,6 +244,9 @@ func (v *Verifier) check(ctx context.Context, p *pending, body []byte) (*Result,
 			}
 			presented[qid] = append(presented[qid], dcql.Presentation{Format: dcql.FormatSDJWTVC, Type: vc.VCT, Claims: vc.Claims, HolderBinding: true})
 			res.Claims[qid] = append(res.Claims[qid], vc.Claims)
+			for _, d := range vc.SDJWT.Disclosed {
+				res.Disclosed[qid] = append(res.Disclosed[qid], d.Path)
+			}
 		}
 	}
 	if _, err := p.req.DCQLQuery.Check(presented); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -110,6 +111,8 @@ type Issuer struct {
 	Is  *issuer.Issuer
 	srv *httptest.Server
 	h   atomic.Pointer[http.Handler]
+
+	closers []func() error
 }
 
 // NewIssuer starts an issuer of vcts named name ("ko", "en"), with its key
@@ -117,33 +120,60 @@ type Issuer struct {
 // Ledger.Authorise). It stops when the test ends.
 func NewIssuer(t testing.TB, l *Ledger, name schemas.Text, vcts ...string) *Issuer {
 	t.Helper()
-	ctx := context.Background()
-	is := &Issuer{DID: NewDID(), srv: httptest.NewUnstartedServer(nil)}
-	is.URL = "http://" + is.srv.Listener.Addr().String()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "issuer.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	d := NewDID()
 	k, err := keys.Generate(keys.EdDSA)
 	if err != nil {
 		t.Fatal(err)
 	}
-	is.Key = k.WithKeyID(is.DID + "#key-1")
-	l.SetKey(is.DID, is.Key.Public())
-	is.Is, err = issuer.New(is.Key, st, trustAll{}, nil, nil, issuer.Config{URL: is.URL, DID: is.DID, Types: vcts})
+	k = k.WithKeyID(d + "#key-1")
+	l.SetKey(d, k.Public())
+	is, err := StartIssuer(context.Background(), t.TempDir(), d, k, name, vcts...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { is.Close() })
+	return is
+}
+
+// StartIssuer starts one of seoulid's issuers over loopback HTTP as the
+// DID d, signing with k (whose key id is a DID URL of d), keeping its state
+// in the directory dir, offering vcts under the name name. It issues
+// whatever it offers: whether a ledger authorises d is for whoever reads
+// the credentials to find out. It publishes no status list. Close stops
+// it.
+func StartIssuer(ctx context.Context, dir, d string, k *keys.PrivateKey, name schemas.Text, vcts ...string) (*Issuer, error) {
+	is := &Issuer{DID: d, Key: k, srv: httptest.NewUnstartedServer(nil)}
+	is.URL = "http://" + is.srv.Listener.Addr().String()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "issuer.db"))
+	if err != nil {
+		is.srv.Listener.Close()
+		return nil, err
+	}
+	is.closers = append(is.closers, func() error { is.srv.Listener.Close(); return nil }, st.Close)
+	fail := func(err error) (*Issuer, error) { is.Close(); return nil, err }
+	is.Is, err = issuer.New(is.Key, st, trustAll{}, nil, nil, issuer.Config{URL: is.URL, DID: is.DID, Types: vcts})
+	if err != nil {
+		return fail(err)
+	}
 	h, err := issuerhttp.New(is.Is, issuerhttp.Config{PublicKey: is.Key.Public(), Name: name})
 	if err != nil {
-		t.Fatal(err)
+		return fail(err)
 	}
 	is.SetHandler(h)
 	is.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*is.h.Load()).ServeHTTP(w, r) })
 	is.srv.Start()
-	t.Cleanup(is.srv.Close)
-	return is
+	is.closers = append(is.closers[:0], func() error { is.srv.Close(); return nil }, st.Close)
+	return is, nil
+}
+
+// Close stops the issuer and closes its store.
+func (is *Issuer) Close() error {
+	var errs []error
+	for _, c := range is.closers {
+		errs = append(errs, c())
+	}
+	is.closers = nil
+	return errors.Join(errs...)
 }
 
 // SetHandler replaces what the issuer's server runs (a test wraps the
@@ -155,6 +185,9 @@ func (is *Issuer) SetHandler(h http.Handler) http.Handler {
 	}
 	return *prev
 }
+
+// Handler returns what the issuer's server runs.
+func (is *Issuer) Handler() http.Handler { return *is.h.Load() }
 
 type trustAll struct{}
 
@@ -172,11 +205,21 @@ func (is *Issuer) Offer(t testing.TB, vct string, edit func(map[string]any)) (ur
 	if edit != nil {
 		edit(claims)
 	}
-	res, err := is.Is.CreateOffer(context.Background(), "opr_test", vct, claims)
+	uri, txCode, err = is.NewOffer(context.Background(), vct, claims)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res.URI, res.TxCode
+	return uri, txCode
+}
+
+// NewOffer makes an offer of a credential of vct with claims and returns
+// its URI and tx_code.
+func (is *Issuer) NewOffer(ctx context.Context, vct string, claims map[string]any) (uri, txCode string, err error) {
+	res, err := is.Is.CreateOffer(ctx, "opr_test", vct, claims)
+	if err != nil {
+		return "", "", err
+	}
+	return res.URI, res.TxCode, nil
 }
 
 // Paths parses claim paths, for purposes.
