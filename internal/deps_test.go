@@ -34,6 +34,9 @@ var allowed = map[string][]string{
 	"internal/statuslist":         {"internal/jws", "internal/keys", "internal/jsonx", "internal/b64url"},
 	"internal/dpop":               {"internal/jws", "internal/keys", "internal/jsonx", "internal/b64url"},
 	"internal/sqlitedb":           {},
+	"internal/jcs":                {"internal/jsonx"},
+	"internal/jsonld":             {"internal/jsonx"},
+	"internal/dataintegrity":      {"internal/did", "internal/jcs", "internal/jsonld", "internal/keys"},
 }
 
 // speaksHTTP are the only packages that may import net/http themselves:

@@ -162,3 +162,17 @@ func codecName(code uint64) string {
 	}
 	return "unknown"
 }
+
+// EncodeBase58BTC encodes b as multibase base58btc: 'z' and the base58
+// of b (Bitcoin alphabet), as Data Integrity proof values are written.
+func EncodeBase58BTC(b []byte) string { return "z" + base58Encode(b) }
+
+// DecodeBase58BTC decodes a multibase base58btc value ('z' and at most
+// 128 base58 characters).
+func DecodeBase58BTC(s string) ([]byte, error) {
+	rest, ok := strings.CutPrefix(s, "z")
+	if !ok {
+		return nil, errors.New("did: not multibase base58btc (no 'z' prefix)")
+	}
+	return base58Decode(rest)
+}

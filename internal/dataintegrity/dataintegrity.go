@@ -1,0 +1,348 @@
+package dataintegrity
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/seoulid/seoulid/internal/did"
+	"github.com/seoulid/seoulid/internal/jcs"
+	"github.com/seoulid/seoulid/internal/jsonld"
+	"github.com/seoulid/seoulid/internal/keys"
+)
+
+// The cryptosuites.
+const (
+	EdDSARDFC2022 = "eddsa-rdfc-2022"
+	EdDSAJCS2022  = "eddsa-jcs-2022"
+	ECDSARDFC2019 = "ecdsa-rdfc-2019"
+	ECDSAJCS2019  = "ecdsa-jcs-2019"
+)
+
+// ProofType is the type of every proof here (VC Data Integrity §3.1).
+const ProofType = "DataIntegrityProof"
+
+// suite is what a cryptosuite decides: how documents become bytes and
+// which key algorithm signs.
+type suite struct {
+	rdfc bool
+	alg  keys.Algorithm
+}
+
+var suites = map[string]suite{
+	EdDSARDFC2022: {rdfc: true, alg: keys.EdDSA},
+	EdDSAJCS2022:  {rdfc: false, alg: keys.EdDSA},
+	ECDSARDFC2019: {rdfc: true, alg: keys.ES256},
+	ECDSAJCS2019:  {rdfc: false, alg: keys.ES256},
+}
+
+// Cryptosuites returns the names of the cryptosuites, sorted.
+func Cryptosuites() []string { return slices.Sorted(maps.Keys(suites)) }
+
+// The errors Verify and Sign return, wrapped with detail.
+var (
+	ErrMalformed = errors.New("dataintegrity: malformed proof")
+	ErrSuite     = errors.New("dataintegrity: unsupported cryptosuite")
+	ErrPurpose   = errors.New("dataintegrity: proof purpose mismatch")
+	ErrKey       = errors.New("dataintegrity: verification method unusable")
+	ErrSignature = errors.New("dataintegrity: signature does not verify")
+	ErrExpired   = errors.New("dataintegrity: proof expired")
+	ErrChallenge = errors.New("dataintegrity: challenge or domain mismatch")
+)
+
+// Signer signs with a key whose id is a verification method's DID URL;
+// *keys.PrivateKey is one. Sign must sign data itself (Ed25519), or its
+// SHA-256 digest with the signature as r || s (ES256), as JWS does.
+type Signer interface {
+	Algorithm() keys.Algorithm
+	KeyID() string
+	Sign(ctx context.Context, data []byte) ([]byte, error)
+}
+
+// Resolver resolves a DID to its document (did.LocalResolver for did:key,
+// the registry's client for did:seoul).
+type Resolver interface {
+	Resolve(ctx context.Context, did string) (*did.Document, error)
+}
+
+// Options configure a proof. Cryptosuite is required and must fit the
+// signer's algorithm; a zero Purpose is assertionMethod; a zero Created is
+// now (to the second, UTC); Expires, Challenge and Domain are left out
+// when zero.
+type Options struct {
+	Cryptosuite string
+	Purpose     string
+	Created     time.Time
+	Expires     time.Time
+	Challenge   string
+	Domain      string
+	// Limits bound JSON-LD processing (zero: jsonld's defaults).
+	Limits jsonld.Limits
+}
+
+const timeFormat = "2006-01-02T15:04:05Z"
+
+// Sign returns doc with a proof by s added (VC Data Integrity §4.2, the
+// suite's proof configuration, transformation, hashing and serialization).
+// doc must not already have a proof. doc is not modified.
+func Sign(ctx context.Context, doc map[string]any, s Signer, opts Options) (map[string]any, error) {
+	su, ok := suites[opts.Cryptosuite]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrSuite, opts.Cryptosuite)
+	}
+	if s.Algorithm() != su.alg {
+		return nil, fmt.Errorf("%w: %s signs with %s, not %s", ErrSuite, opts.Cryptosuite, su.alg, s.Algorithm())
+	}
+	if _, ok := doc["proof"]; ok {
+		return nil, fmt.Errorf("%w: the document already has a proof", ErrMalformed)
+	}
+	if !strings.HasPrefix(s.KeyID(), "did:") || !strings.Contains(s.KeyID(), "#") {
+		return nil, fmt.Errorf("%w: the signer's key id %q is not a DID URL", ErrKey, s.KeyID())
+	}
+	created := opts.Created
+	if created.IsZero() {
+		created = time.Now()
+	}
+	proof := map[string]any{
+		"type": ProofType, "cryptosuite": opts.Cryptosuite, "created": created.UTC().Format(timeFormat),
+		"verificationMethod": s.KeyID(), "proofPurpose": purpose(opts.Purpose),
+	}
+	if !opts.Expires.IsZero() {
+		proof["expires"] = opts.Expires.UTC().Format(timeFormat)
+	}
+	if opts.Challenge != "" {
+		proof["challenge"] = opts.Challenge
+	}
+	if opts.Domain != "" {
+		proof["domain"] = opts.Domain
+	}
+	if c, ok := doc["@context"]; ok && !su.rdfc {
+		// eddsa-jcs-2022 §3.3.1, ecdsa-jcs-2019 §3.3.1: the proof carries
+		// the document's context.
+		proof["@context"] = c
+	}
+	data, err := hashData(doc, proof, su, opts.Limits)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := s.Sign(ctx, data)
+	if err != nil {
+		return nil, fmt.Errorf("dataintegrity: signing: %w", err)
+	}
+	proof["proofValue"] = did.EncodeBase58BTC(sig)
+	out := maps.Clone(doc)
+	out["proof"] = proof
+	return out, nil
+}
+
+func purpose(p string) string {
+	if p == "" {
+		return string(did.AssertionMethod)
+	}
+	return p
+}
+
+// hashData is the suite's hash of the proof configuration followed by its
+// hash of the document without proof (vc-di-eddsa §3.2.4, §3.3.4;
+// vc-di-ecdsa §3.2.4, §3.3.4: SHA-256 for P-256 and Ed25519).
+func hashData(unsecured, proof map[string]any, su suite, lim jsonld.Limits) ([]byte, error) {
+	config := maps.Clone(proof)
+	delete(config, "proofValue")
+	if su.rdfc {
+		// §3.2.5: the proof configuration takes the document's context.
+		if c, ok := unsecured["@context"]; ok {
+			config["@context"] = c
+		} else {
+			delete(config, "@context")
+		}
+	}
+	doc := maps.Clone(unsecured)
+	delete(doc, "proof")
+	tdoc, err := transform(doc, su, lim)
+	if err != nil {
+		return nil, fmt.Errorf("dataintegrity: the document: %w", err)
+	}
+	tconf, err := transform(config, su, lim)
+	if err != nil {
+		return nil, fmt.Errorf("dataintegrity: the proof configuration: %w", err)
+	}
+	ph, dh := sha256.Sum256(tconf), sha256.Sum256(tdoc)
+	return append(ph[:], dh[:]...), nil
+}
+
+// transform is the suite's transformation (§3.2.3: RDFC-1.0 N-Quads;
+// §3.3.3: RFC 8785).
+func transform(doc map[string]any, su suite, lim jsonld.Limits) ([]byte, error) {
+	if su.rdfc {
+		s, err := jsonld.Canonicalize(doc, lim)
+		return []byte(s), err
+	}
+	return jcs.Append(nil, doc)
+}
+
+// VerifyOptions say what a proof must be for.
+type VerifyOptions struct {
+	// Purpose is the proof purpose expected; zero means assertionMethod.
+	Purpose string
+	// Challenge and Domain, when set, must equal the proof's.
+	Challenge, Domain string
+	// Cryptosuites, when set, are the only ones accepted.
+	Cryptosuites []string
+	// Now is the clock for expires; nil means time.Now.
+	Now func() time.Time
+	// Limits bound JSON-LD processing (zero: jsonld's defaults).
+	Limits jsonld.Limits
+}
+
+// Verified is a proof that verified.
+type Verified struct {
+	Cryptosuite        string
+	VerificationMethod string
+	Purpose            string
+	Created            time.Time
+	Key                *keys.PublicKey
+}
+
+// Verify checks doc's one proof (VC Data Integrity §4.4 and the suite's
+// verification algorithm) against the key its verification method names,
+// resolved with r. A proof set (an array) is refused: seoulid issues one
+// proof per credential.
+func Verify(ctx context.Context, doc map[string]any, r Resolver, opts VerifyOptions) (*Verified, error) {
+	raw, ok := doc["proof"]
+	if !ok {
+		return nil, fmt.Errorf("%w: no proof", ErrMalformed)
+	}
+	proof, ok := raw.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: proof must be one object (proof sets and chains are not supported)", ErrMalformed)
+	}
+	str := func(name string, required bool) (string, error) {
+		v, ok := proof[name]
+		if !ok {
+			if required {
+				return "", fmt.Errorf("%w: no %s", ErrMalformed, name)
+			}
+			return "", nil
+		}
+		s, ok := v.(string)
+		if !ok || s == "" {
+			return "", fmt.Errorf("%w: %s must be a non-empty string", ErrMalformed, name)
+		}
+		return s, nil
+	}
+	var typ, cs, vm, pp, pv, created, expires, challenge, domain string
+	for name, dst := range map[string]*string{"type": &typ, "cryptosuite": &cs, "verificationMethod": &vm, "proofPurpose": &pp, "proofValue": &pv} {
+		v, err := str(name, true)
+		if err != nil {
+			return nil, err
+		}
+		*dst = v
+	}
+	for name, dst := range map[string]*string{"created": &created, "expires": &expires, "challenge": &challenge, "domain": &domain} {
+		v, err := str(name, false)
+		if err != nil {
+			return nil, err
+		}
+		*dst = v
+	}
+	if typ != ProofType {
+		return nil, fmt.Errorf("%w: type %q, not %s", ErrMalformed, typ, ProofType)
+	}
+	su, ok := suites[cs]
+	if !ok || (len(opts.Cryptosuites) > 0 && !slices.Contains(opts.Cryptosuites, cs)) {
+		return nil, fmt.Errorf("%w: %q", ErrSuite, cs)
+	}
+	if want := purpose(opts.Purpose); pp != want {
+		return nil, fmt.Errorf("%w: %q, expected %q", ErrPurpose, pp, want)
+	}
+	var at time.Time
+	if created != "" {
+		t, err := time.Parse(time.RFC3339, created)
+		if err != nil {
+			return nil, fmt.Errorf("%w: created %q is not an XML Schema dateTime", ErrMalformed, created)
+		}
+		at = t
+	}
+	if expires != "" {
+		t, err := time.Parse(time.RFC3339, expires)
+		if err != nil {
+			return nil, fmt.Errorf("%w: expires %q is not an XML Schema dateTime", ErrMalformed, expires)
+		}
+		now := time.Now
+		if opts.Now != nil {
+			now = opts.Now
+		}
+		if !now().Before(t) {
+			return nil, fmt.Errorf("%w: at %s", ErrExpired, expires)
+		}
+	}
+	if (opts.Challenge != "" && challenge != opts.Challenge) || (opts.Domain != "" && domain != opts.Domain) {
+		return nil, ErrChallenge
+	}
+	if !su.rdfc {
+		// §3.3.x: the proof's context, when present, must be the
+		// document's (or begin it).
+		if pc, ok := proof["@context"]; ok && !contextPrefix(pc, doc["@context"]) {
+			return nil, fmt.Errorf("%w: the proof's @context is not the document's", ErrMalformed)
+		}
+	}
+	sig, err := did.DecodeBase58BTC(pv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: proofValue: %v", ErrMalformed, err)
+	}
+	base, _, ok := strings.Cut(vm, "#")
+	if !ok || !strings.HasPrefix(base, "did:") {
+		return nil, fmt.Errorf("%w: verificationMethod %q is not a DID URL", ErrKey, vm)
+	}
+	ddoc, err := r.Resolve(ctx, base)
+	if err != nil {
+		return nil, fmt.Errorf("%w: resolving %s: %w", ErrKey, base, err)
+	}
+	key, err := ddoc.Key(vm, did.RelationshipKind(pp))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrKey, err)
+	}
+	if key.Algorithm() != su.alg {
+		return nil, fmt.Errorf("%w: %s needs a %s key, %s is %s", ErrKey, cs, su.alg, vm, key.Algorithm())
+	}
+	data, err := hashData(doc, proof, su, opts.Limits)
+	if err != nil {
+		return nil, err
+	}
+	if err := key.Verify(su.alg, data, sig); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSignature, err)
+	}
+	return &Verified{Cryptosuite: cs, VerificationMethod: vm, Purpose: pp, Created: at, Key: key}, nil
+}
+
+// contextPrefix reports whether the context value p equals the document's
+// context d or is a prefix of it (both as arrays).
+func contextPrefix(p, d any) bool {
+	pa, da := asArray(p), asArray(d)
+	if len(pa) > len(da) {
+		return false
+	}
+	for i := range pa {
+		ps, ok1 := pa[i].(string)
+		ds, ok2 := da[i].(string)
+		if !ok1 || !ok2 || ps != ds {
+			return false
+		}
+	}
+	return true
+}
+
+func asArray(v any) []any {
+	if a, ok := v.([]any); ok {
+		return a
+	}
+	if v == nil {
+		return nil
+	}
+	return []any{v}
+}

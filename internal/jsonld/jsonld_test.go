@@ -1,0 +1,82 @@
+package jsonld
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+func read(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The canonical form of the Data Integrity EdDSA cryptosuites' example
+// credential (W3C vc-di-eddsa, eddsa-rdfc-2022 test vectors).
+func TestCanonicalizeVector(t *testing.T) {
+	doc, err := Parse(read(t, "unsigned.json"), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Canonicalize(doc, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := string(read(t, "canonDocDataInt.txt")); strings.TrimSpace(got) != strings.TrimSpace(want) {
+		t.Errorf("canonical form:\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestRefused(t *testing.T) {
+	for _, c := range []struct {
+		name, doc string
+		lim       Limits
+		want      error
+	}{
+		{"a context not embedded", `{"@context":"https://example.com/ctx","name":"x"}`, Limits{}, ErrUnknownContext},
+		{"an undefined term", `{"@context":{"@version":1.1,"name":"https://schema.org/name"},"name":"x","other":"y"}`, Limits{}, ErrInvalid},
+		{"too deep", `{"@context":"https://www.w3.org/ns/credentials/v2","credentialSubject":{"a":{"b":{"c":{}}}}}`, Limits{MaxDepth: 3}, ErrLimit},
+		{"too many quads", string(read(t, "unsigned.json")), Limits{MaxQuads: 3}, ErrLimit},
+		{"too many blank nodes", `{"@context":["https://www.w3.org/ns/credentials/v2","https://www.w3.org/ns/credentials/examples/v2"],"knows":[{"name":"a"},{"name":"b"},{"name":"c"}]}`, Limits{MaxBlankNodes: 2}, ErrLimit},
+	} {
+		doc, err := Parse([]byte(c.doc), c.lim)
+		if err == nil {
+			_, err = Canonicalize(doc, c.lim)
+		}
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	if _, err := Parse([]byte(`{"a":1,"a":2}`), Limits{}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("duplicate names: %v", err)
+	}
+	if _, err := Parse(make([]byte, 100), Limits{MaxBytes: 10}); !errors.Is(err, ErrLimit) {
+		t.Errorf("too large: %v", err)
+	}
+}
+
+func FuzzCanonicalize(f *testing.F) {
+	f.Add([]byte(`{"@context":["https://www.w3.org/ns/credentials/v2","https://www.w3.org/ns/credentials/examples/v2"],"type":"VerifiableCredential","knows":[{"name":"a"},{"knows":{"name":"b"}}]}`))
+	f.Add([]byte(`{"@context":{"@vocab":"https://example.com/"},"@graph":[{"@id":"_:a","p":{"@id":"_:b"}},{"@id":"_:b","p":{"@id":"_:a"}}]}`))
+	f.Add([]byte(`{"@context":"https://example.com/remote"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lim := Limits{MaxBytes: 1 << 14, MaxBlankNodes: 16, MaxQuads: 256}
+		doc, err := Parse(data, lim)
+		if err != nil {
+			return
+		}
+		a, err := Canonicalize(doc, lim)
+		if err != nil {
+			return
+		}
+		// Canonicalization is a function of the document.
+		if b, err := Canonicalize(doc, lim); err != nil || a != b {
+			t.Fatalf("canonicalized twice: %q then %q (%v)", a, b, err)
+		}
+	})
+}
