@@ -152,8 +152,11 @@ func FuzzVerifyJOSE(f *testing.F) {
 	f.Add(tok)
 	f.Add("eyJhbGciOiJub25lIn0.e30.")
 	f.Fuzz(func(t *testing.T, s string) {
-		if got, err := VerifyJOSE(context.Background(), s, did.LocalResolver{}, []keys.Algorithm{keys.EdDSA}); err == nil && got["issuer"] != d {
-			t.Fatalf("verified a credential of %v", got["issuer"])
+		// (Each fuzzing process makes its own key: the seed verifies only in
+		// the process that signed it.)
+		got, err := VerifyJOSE(context.Background(), s, did.LocalResolver{}, []keys.Algorithm{keys.EdDSA})
+		if err == nil && (Check(got) != nil || !strings.HasPrefix(issuerID(got), "did:key:")) {
+			t.Fatalf("verified %v", got)
 		}
 	})
 }
