@@ -262,14 +262,35 @@ func refused(err error, what string) error {
 	return fmt.Errorf("%s: %v, not a refusal (HTTP 400)", what, err)
 }
 
-// valid runs a request and returns it with a credential for it.
-func (r *verifierRun) valid(ctx context.Context) (*vp.RequestObject, *sdjwt.SDJWT, *keys.PrivateKey, string, error) {
+// validCase is a request started and a credential that answers it.
+type validCase struct {
+	r      *verifierRun
+	ro     *vp.RequestObject
+	cred   *sdjwt.SDJWT
+	holder *keys.PrivateKey
+	qid    string
+}
+
+// startValid starts a request on the target and gets a credential for it.
+func startValid(ctx context.Context, t *Target) (*validCase, error) {
+	r, err := newVerifierRun(t)
+	if err != nil {
+		return nil, err
+	}
 	ro, err := r.start(ctx)
 	if err != nil {
-		return nil, nil, nil, "", err
+		return nil, err
 	}
 	cred, holder, qid, err := r.credential(ctx, ro)
-	return ro, cred, holder, qid, err
+	if err != nil {
+		return nil, err
+	}
+	return &validCase{r: r, ro: ro, cred: cred, holder: holder, qid: qid}, nil
+}
+
+// presentAs answers ro with cred, by the case's holder, for its query.
+func (c *validCase) presentAs(ctx context.Context, ro *vp.RequestObject, cred *sdjwt.SDJWT) error {
+	return c.r.presentTo(ctx, ro, cred, c.holder, c.qid)
 }
 
 // presentTo answers ro with a presentation of cred bound by holder to its
@@ -283,34 +304,26 @@ func (r *verifierRun) presentTo(ctx context.Context, ro *vp.RequestObject, cred 
 }
 
 func verifierAcceptsValid(ctx context.Context, t *Target) error {
-	r, err := newVerifierRun(t)
+	c, err := startValid(ctx, t)
 	if err != nil {
 		return err
 	}
-	ro, cred, holder, qid, err := r.valid(ctx)
-	if err != nil {
-		return err
-	}
-	return r.presentTo(ctx, ro, cred, holder, qid)
+	return c.presentAs(ctx, c.ro, c.cred)
 }
 
 // refusal checks that the verifier refuses an answer made by bad from a
 // valid request, credential and holder key; what names the fault.
 func refusal(what string, bad func(ctx context.Context, r *verifierRun, ro *vp.RequestObject, cred *sdjwt.SDJWT, holder *keys.PrivateKey) (*vp.RequestObject, string, error)) func(context.Context, *Target) error {
 	return func(ctx context.Context, t *Target) error {
-		r, err := newVerifierRun(t)
+		c, err := startValid(ctx, t)
 		if err != nil {
 			return err
 		}
-		ro, cred, holder, qid, err := r.valid(ctx)
+		to, p, err := bad(ctx, c.r, c.ro, c.cred, c.holder)
 		if err != nil {
 			return err
 		}
-		to, p, err := bad(ctx, r, ro, cred, holder)
-		if err != nil {
-			return err
-		}
-		return refused(r.answer(ctx, to, p, qid), what)
+		return refused(c.r.answer(ctx, to, p, c.qid), what)
 	}
 }
 
@@ -384,30 +397,26 @@ func resign(ctx context.Context, t *Target, cred *sdjwt.SDJWT, edit func(payload
 // re-signing's).
 func timeShifted(what string, edit func(payload map[string]any, now int64)) func(context.Context, *Target) error {
 	return func(ctx context.Context, t *Target) error {
-		r, err := newVerifierRun(t)
+		c, err := startValid(ctx, t)
 		if err != nil {
 			return err
 		}
-		ro, cred, holder, qid, err := r.valid(ctx)
+		same, err := resign(ctx, t, c.cred, func(map[string]any) {})
 		if err != nil {
 			return err
 		}
-		same, err := resign(ctx, t, cred, func(map[string]any) {})
-		if err != nil {
-			return err
-		}
-		if err := r.presentTo(ctx, ro, same, holder, qid); err != nil {
+		if err := c.presentAs(ctx, c.ro, same); err != nil {
 			return fmt.Errorf("the credential re-signed unchanged with --param issuer-key was refused (%w): is it the issuer's current key?", err)
 		}
-		shifted, err := resign(ctx, t, cred, func(m map[string]any) { edit(m, time.Now().Unix()) })
+		shifted, err := resign(ctx, t, c.cred, func(m map[string]any) { edit(m, time.Now().Unix()) })
 		if err != nil {
 			return err
 		}
-		second, err := r.start(ctx)
+		second, err := c.r.start(ctx)
 		if err != nil {
 			return err
 		}
-		return refused(r.presentTo(ctx, second, shifted, holder, qid), what)
+		return refused(c.presentAs(ctx, second, shifted), what)
 	}
 }
 
@@ -438,27 +447,23 @@ func verifierRejectsRevoked(ctx context.Context, t *Target) error {
 		}
 		wait = d
 	}
-	r, err := newVerifierRun(t)
+	c, err := startValid(ctx, t)
 	if err != nil {
 		return err
 	}
-	ro, cred, holder, qid, err := r.valid(ctx)
-	if err != nil {
-		return err
-	}
-	if err := r.presentTo(ctx, ro, cred, holder, qid); err != nil {
+	if err := c.presentAs(ctx, c.ro, c.cred); err != nil {
 		return fmt.Errorf("the credential was refused before it was revoked: %w", err)
 	}
-	if err := r.revoke(ctx, holder.Public().Thumbprint()); err != nil {
+	if err := c.r.revoke(ctx, c.holder.Public().Thumbprint()); err != nil {
 		return err
 	}
 	revoked := time.Now()
 	for {
-		next, err := r.start(ctx)
+		next, err := c.r.start(ctx)
 		if err != nil {
 			return err
 		}
-		err = r.presentTo(ctx, next, cred, holder, qid)
+		err = c.presentAs(ctx, next, c.cred)
 		if refused(err, "") == nil {
 			return nil
 		}

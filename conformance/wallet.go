@@ -146,7 +146,7 @@ func verifierPurposes(ctx context.Context, t *Target, d string) ([]ledgerPurpose
 	return entry.Purposes, err
 }
 
-// world returns the run's walletWorld, made on first use.
+// walletOf returns the run's walletWorld, made on first use.
 func walletOf(ctx context.Context, t *Target) (*walletWorld, error) {
 	if t.wallet != nil {
 		return t.wallet, t.walletErr

@@ -102,9 +102,6 @@ func (Loader) LoadDocument(u string) (*ld.RemoteDocument, error) {
 	return &ld.RemoteDocument{DocumentURL: u, Document: doc}, nil
 }
 
-// Known reports whether the context URL u is embedded.
-func Known(u string) bool { _, ok := contextFiles[u]; return ok }
-
 // Parse parses a JSON-LD document's text strictly (duplicate names
 // refused) within lim and returns it as an object.
 func Parse(data []byte, lim Limits) (map[string]any, error) {

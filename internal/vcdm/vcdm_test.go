@@ -41,7 +41,9 @@ func TestCheck(t *testing.T) {
 		edit          func(m map[string]any)
 	}{
 		{"no @context", "§4.3", func(m map[string]any) { delete(m, "@context") }},
-		{"the v2 context not first", "§4.3", func(m map[string]any) { m["@context"] = []any{"https://www.w3.org/ns/credentials/examples/v2", ContextV2} }},
+		{"the v2 context not first", "§4.3", func(m map[string]any) {
+			m["@context"] = []any{"https://www.w3.org/ns/credentials/examples/v2", ContextV2}
+		}},
 		{"a context that is a number", "§4.3", func(m map[string]any) { m["@context"] = []any{ContextV2, 7.0} }},
 		{"an id that is not a URL", "§4.4", func(m map[string]any) { m["id"] = "not a url" }},
 		{"no VerifiableCredential type", "§4.5", func(m map[string]any) { m["type"] = []any{"AlumniCredential"} }},
