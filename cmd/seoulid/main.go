@@ -117,7 +117,7 @@ exit with status 1 (2 for a mistake in the command line itself).`,
 	root.AddCommand(newVersionCmd(a), newKeysCmd(a), newSDJWTCmd(a), newSchemasCmd(a))
 	root.AddCommand(newNodeCmd(a), newRegistryCmd(a))
 	root.AddCommand(newIssuerCmd(a), newBenchCmd(a), newWalletCmd(a), newVerifierCmd(a))
-	root.AddCommand(newUpCmd(a), newDemoCmd(a), newConformanceCmd(a))
+	root.AddCommand(newUpCmd(a), newDemoCmd(a), newConformanceCmd(a), newW3CCmd(a))
 	return root
 }
 

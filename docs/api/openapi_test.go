@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/seoulid/seoulid/internal/dataintegrity"
+	"github.com/seoulid/seoulid/w3c"
+	"github.com/seoulid/seoulid/w3c/vcapi"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -74,7 +77,7 @@ func load(t *testing.T, name string) (*document, map[string]any) {
 // responses, and every path parameter is declared.
 func TestDocuments(t *testing.T) {
 	files, _ := filepath.Glob("*.openapi.json")
-	if len(files) != 7 {
+	if len(files) != 8 {
 		t.Fatalf("%d OpenAPI files: %v", len(files), files)
 	}
 	ids := map[string]string{}
@@ -232,7 +235,29 @@ func faces(t *testing.T) []face {
 		{file: "portal.openapi.json", handler: vs, params: map[string]string{"id": "clinic-medication-list", "file": "portal.css"}, source: []string{"../../verifier/portal"}},
 		{file: "wallet.openapi.json", handler: wh, params: map[string]string{"id": "x", "offer": "x", "consent": "x", "file": "wallet.css"}, host: "127.0.0.1:8780", source: []string{"../../wallet/web"}},
 		{file: "ops.openapi.json", handler: ops.New("test").Handler(http.NotFoundHandler()), source: []string{"../../internal/ops"}},
+		{file: "vcapi.openapi.json", handler: vcapiHandler(t), params: map[string]string{"name": dataintegrity.EdDSARDFC2022}, source: []string{"../../w3c/vcapi"}},
 	}
+}
+
+// vcapiHandler is the VC-API with one did:key issuer per mechanism.
+func vcapiHandler(t *testing.T) http.Handler {
+	k, err := keys.Generate(keys.EdDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := did.KeyDID(k.Public())
+	k = k.WithKeyID(d + "#" + strings.TrimPrefix(d, "did:key:"))
+	issuers := map[string]*w3c.Issuer{}
+	for _, s := range []string{dataintegrity.EdDSARDFC2022, dataintegrity.EdDSAJCS2022} {
+		if issuers[s], err = w3c.NewIssuer(k, s, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := vcapi.New(vcapi.Config{Issuers: issuers, Default: dataintegrity.EdDSARDFC2022, Resolver: did.LocalResolver{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 func url(s string) string { return strings.ReplaceAll(s, ":", "%3A") }

@@ -81,6 +81,12 @@ type Options struct {
 	Expires     time.Time
 	Challenge   string
 	Domain      string
+	// ID, when set, is the proof's id (a URL).
+	ID string
+	// PreviousProof, when set, is the id of a proof the document already
+	// has: the new proof chains to it (VC Data Integrity §2.1.2) and joins
+	// the document's proof set. When zero the document must have no proof.
+	PreviousProof string
 	// Limits bound JSON-LD processing (zero: jsonld's defaults).
 	Limits jsonld.Limits
 }
@@ -89,7 +95,8 @@ const timeFormat = "2006-01-02T15:04:05Z"
 
 // Sign returns doc with a proof by s added (VC Data Integrity §4.2, the
 // suite's proof configuration, transformation, hashing and serialization).
-// doc must not already have a proof. doc is not modified.
+// doc must not already have a proof, unless opts.PreviousProof chains the
+// new one to one of its proofs. doc is not modified.
 func Sign(ctx context.Context, doc map[string]any, s Signer, opts Options) (map[string]any, error) {
 	su, ok := suites[opts.Cryptosuite]
 	if !ok {
@@ -98,8 +105,35 @@ func Sign(ctx context.Context, doc map[string]any, s Signer, opts Options) (map[
 	if s.Algorithm() != su.alg {
 		return nil, fmt.Errorf("%w: %s signs with %s, not %s", ErrSuite, opts.Cryptosuite, su.alg, s.Algorithm())
 	}
-	if _, ok := doc["proof"]; ok {
-		return nil, fmt.Errorf("%w: the document already has a proof", ErrMalformed)
+	var set []any
+	doc = withContext(doc)
+	unsecured := maps.Clone(doc)
+	delete(unsecured, "proof")
+	switch existing := doc["proof"].(type) {
+	case nil:
+		if opts.PreviousProof != "" {
+			return nil, fmt.Errorf("%w: previousProof %q, and the document has no proof", ErrMalformed, opts.PreviousProof)
+		}
+	case map[string]any:
+		set = []any{existing}
+	case []any:
+		set = existing
+	}
+	if set != nil {
+		if opts.PreviousProof == "" {
+			return nil, fmt.Errorf("%w: the document already has a proof (give PreviousProof to chain to it)", ErrMalformed)
+		}
+		var proofs []map[string]any
+		for _, e := range set {
+			if p, ok := e.(map[string]any); ok {
+				proofs = append(proofs, p)
+			}
+		}
+		chained, err := previous(opts.PreviousProof, proofs)
+		if err != nil {
+			return nil, err
+		}
+		unsecured["proof"] = chained
 	}
 	if !strings.HasPrefix(s.KeyID(), "did:") || !strings.Contains(s.KeyID(), "#") {
 		return nil, fmt.Errorf("%w: the signer's key id %q is not a DID URL", ErrKey, s.KeyID())
@@ -121,12 +155,18 @@ func Sign(ctx context.Context, doc map[string]any, s Signer, opts Options) (map[
 	if opts.Domain != "" {
 		proof["domain"] = opts.Domain
 	}
+	if opts.ID != "" {
+		proof["id"] = opts.ID
+	}
+	if opts.PreviousProof != "" {
+		proof["previousProof"] = opts.PreviousProof
+	}
 	if c, ok := doc["@context"]; ok && !su.rdfc {
 		// eddsa-jcs-2022 §3.3.1, ecdsa-jcs-2019 §3.3.1: the proof carries
 		// the document's context.
 		proof["@context"] = c
 	}
-	data, err := hashData(doc, proof, su, opts.Limits)
+	data, err := hashData(unsecured, proof, su, opts.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -136,8 +176,36 @@ func Sign(ctx context.Context, doc map[string]any, s Signer, opts Options) (map[
 	}
 	proof["proofValue"] = did.EncodeBase58BTC(sig)
 	out := maps.Clone(doc)
-	out["proof"] = proof
+	if set != nil {
+		out["proof"] = append(append([]any{}, set...), proof)
+	} else {
+		out["proof"] = proof
+	}
 	return out, nil
+}
+
+// ContextV2 is the Data Integrity context, which defines the proof's
+// terms; the VC 2.0 context includes them.
+const ContextV2 = "https://w3id.org/security/data-integrity/v2"
+
+// withContext returns doc with the Data Integrity context appended to its
+// @context when no context of it defines the proof's terms (VC Data
+// Integrity §2.4.1: a VC 1.1 document, say). doc is not modified.
+func withContext(doc map[string]any) map[string]any {
+	c, ok := doc["@context"]
+	if !ok {
+		return doc
+	}
+	list, isList := c.([]any)
+	if !isList {
+		list = []any{c}
+	}
+	if slices.Contains(list, any(ContextV2)) || slices.Contains(list, any("https://www.w3.org/ns/credentials/v2")) {
+		return doc
+	}
+	out := maps.Clone(doc)
+	out["@context"] = append(slices.Clone(list), ContextV2)
+	return out
 }
 
 func purpose(p string) string {
@@ -148,8 +216,10 @@ func purpose(p string) string {
 }
 
 // hashData is the suite's hash of the proof configuration followed by its
-// hash of the document without proof (vc-di-eddsa §3.2.4, §3.3.4;
-// vc-di-ecdsa §3.2.4, §3.3.4: SHA-256 for P-256 and Ed25519).
+// hash of the document as secured (vc-di-eddsa §3.2.4, §3.3.4;
+// vc-di-ecdsa §3.2.4, §3.3.4: SHA-256 for P-256 and Ed25519). unsecured
+// is the document without its proofs, or with the previous proofs of a
+// chain (VC Data Integrity §4.4).
 func hashData(unsecured, proof map[string]any, su suite, lim jsonld.Limits) ([]byte, error) {
 	config := maps.Clone(proof)
 	delete(config, "proofValue")
@@ -161,9 +231,7 @@ func hashData(unsecured, proof map[string]any, su suite, lim jsonld.Limits) ([]b
 			delete(config, "@context")
 		}
 	}
-	doc := maps.Clone(unsecured)
-	delete(doc, "proof")
-	tdoc, err := transform(doc, su, lim)
+	tdoc, err := transform(unsecured, su, lim)
 	if err != nil {
 		return nil, fmt.Errorf("dataintegrity: the document: %w", err)
 	}
@@ -208,19 +276,107 @@ type Verified struct {
 	Key                *keys.PublicKey
 }
 
-// Verify checks doc's one proof (VC Data Integrity §4.4 and the suite's
+// Verify checks doc's proof (VC Data Integrity §4.4 and the suite's
 // verification algorithm) against the key its verification method names,
-// resolved with r. A proof set (an array) is refused: seoulid issues one
-// proof per credential.
+// resolved with r. A proof set (an array of proofs) verifies when every
+// proof in it does; a proof with previousProof is checked over the
+// document with the proofs it names, which must be in the set (§2.1.2,
+// proof chains). The Verified returned is the first proof's; VerifySet
+// returns every proof's.
 func Verify(ctx context.Context, doc map[string]any, r Resolver, opts VerifyOptions) (*Verified, error) {
-	raw, ok := doc["proof"]
-	if !ok {
+	all, err := VerifySet(ctx, doc, r, opts)
+	if err != nil {
+		return nil, err
+	}
+	return all[0], nil
+}
+
+// VerifySet is Verify returning what each proof of the set verified, in
+// order (VC Data Integrity §4.5, Verify Proof Sets and Chains).
+func VerifySet(ctx context.Context, doc map[string]any, r Resolver, opts VerifyOptions) ([]*Verified, error) {
+	var proofs []map[string]any
+	switch x := doc["proof"].(type) {
+	case nil:
 		return nil, fmt.Errorf("%w: no proof", ErrMalformed)
+	case map[string]any:
+		proofs = []map[string]any{x}
+	case []any:
+		for _, e := range x {
+			p, ok := e.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("%w: every proof of a set must be an object", ErrMalformed)
+			}
+			proofs = append(proofs, p)
+		}
+		if len(proofs) == 0 {
+			return nil, fmt.Errorf("%w: an empty proof set", ErrMalformed)
+		}
+	default:
+		return nil, fmt.Errorf("%w: proof must be an object or an array of objects", ErrMalformed)
 	}
-	proof, ok := raw.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%w: proof must be one object (proof sets and chains are not supported)", ErrMalformed)
+	var out []*Verified
+	for i, p := range proofs {
+		unsecured := maps.Clone(doc)
+		delete(unsecured, "proof")
+		if prev, ok := p["previousProof"]; ok {
+			chained, err := previous(prev, proofs)
+			if err != nil {
+				return nil, err
+			}
+			unsecured["proof"] = chained
+		}
+		v, err := verifyOne(ctx, unsecured, doc, p, r, opts)
+		if err != nil {
+			if len(proofs) > 1 {
+				return nil, fmt.Errorf("proof %d: %w", i, err)
+			}
+			return nil, err
+		}
+		out = append(out, v)
 	}
+	return out, nil
+}
+
+// previous returns the proofs of the set that previousProof (a string or
+// an array of strings) names by id.
+func previous(prev any, set []map[string]any) ([]any, error) {
+	var ids []string
+	switch x := prev.(type) {
+	case string:
+		ids = []string{x}
+	case []any:
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("%w: previousProof must be a string or an array of strings", ErrMalformed)
+			}
+			ids = append(ids, s)
+		}
+	default:
+		return nil, fmt.Errorf("%w: previousProof must be a string or an array of strings", ErrMalformed)
+	}
+	var out []any
+	for _, id := range ids {
+		found := false
+		for _, p := range set {
+			if p["id"] == id {
+				out = append(out, p)
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("%w: previousProof %q is not in the proof set", ErrMalformed, id)
+		}
+	}
+	if len(out) == 1 {
+		return []any{out[0]}, nil
+	}
+	return out, nil
+}
+
+// verifyOne checks one proof over unsecured; doc is the secured document
+// (for its context).
+func verifyOne(ctx context.Context, unsecured, doc, proof map[string]any, r Resolver, opts VerifyOptions) (*Verified, error) {
 	str := func(name string, required bool) (string, error) {
 		v, ok := proof[name]
 		if !ok {
@@ -310,7 +466,7 @@ func Verify(ctx context.Context, doc map[string]any, r Resolver, opts VerifyOpti
 	if key.Algorithm() != su.alg {
 		return nil, fmt.Errorf("%w: %s needs a %s key, %s is %s", ErrKey, cs, su.alg, vm, key.Algorithm())
 	}
-	data, err := hashData(doc, proof, su, opts.Limits)
+	data, err := hashData(unsecured, proof, su, opts.Limits)
 	if err != nil {
 		return nil, err
 	}

@@ -67,7 +67,13 @@ func TestRoundTrips(t *testing.T) {
 			refused("a suite not accepted", ErrSuite, none, VerifyOptions{Cryptosuites: []string{"none-2020"}})
 			refused("an unknown suite", ErrSuite, func(m map[string]any) { m["proof"].(map[string]any)["cryptosuite"] = "bbs-2023" }, VerifyOptions{})
 			refused("another type", ErrMalformed, func(m map[string]any) { m["proof"].(map[string]any)["type"] = "Ed25519Signature2020" }, VerifyOptions{})
-			refused("a proof set", ErrMalformed, func(m map[string]any) { m["proof"] = []any{m["proof"]} }, VerifyOptions{})
+			refused("a proof set with a broken proof", ErrSignature, func(m map[string]any) {
+				bad := deepCopy(t, m)["proof"].(map[string]any)
+				bad["created"] = "2020-01-01T00:00:00Z"
+				m["proof"] = []any{m["proof"], bad}
+			}, VerifyOptions{Challenge: "c-1", Domain: "seoul.example"})
+			refused("an empty proof set", ErrMalformed, func(m map[string]any) { m["proof"] = []any{} }, VerifyOptions{})
+			refused("a chain to a proof not in the set", ErrMalformed, func(m map[string]any) { m["proof"].(map[string]any)["previousProof"] = "urn:uuid:gone" }, VerifyOptions{})
 			refused("no proofValue", ErrMalformed, func(m map[string]any) { delete(m["proof"].(map[string]any), "proofValue") }, VerifyOptions{})
 			refused("a proofValue not base58btc", ErrMalformed, func(m map[string]any) { m["proof"].(map[string]any)["proofValue"] = "u" + "AAAA" }, VerifyOptions{})
 			other := ed
@@ -77,6 +83,37 @@ func TestRoundTrips(t *testing.T) {
 			refused("a key of the other type", ErrKey, func(m map[string]any) { m["proof"].(map[string]any)["verificationMethod"] = other.KeyID() }, VerifyOptions{})
 			refused("a method that is not a DID URL", ErrKey, func(m map[string]any) { m["proof"].(map[string]any)["verificationMethod"] = "https://example.com/key" }, VerifyOptions{})
 		})
+	}
+	// A proof set, and a chain: the second proof covers the first.
+	doc := readJSON(t, "unsigned.json")
+	one, err := Sign(ctx, doc, ed, Options{Cryptosuite: EdDSARDFC2022, ID: "urn:uuid:first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, err := Sign(ctx, one, p256, Options{Cryptosuite: ECDSAJCS2019, PreviousProof: "urn:uuid:first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(ctx, chain, did.LocalResolver{}, VerifyOptions{}); err != nil {
+		t.Errorf("a proof chain: %v", err)
+	}
+	if len(chain["proof"].([]any)) != 2 {
+		t.Errorf("the chain's proofs: %v", chain["proof"])
+	}
+	// The first proof dropped from the set: the second's previousProof is gone.
+	broken := deepCopy(t, chain)
+	broken["proof"] = broken["proof"].([]any)[1:]
+	if _, err := Verify(ctx, broken, did.LocalResolver{}, VerifyOptions{}); !errors.Is(err, ErrMalformed) {
+		t.Errorf("a chain without its first proof: %v", err)
+	}
+	// The first proof changed: the second no longer covers it.
+	broken = deepCopy(t, chain)
+	broken["proof"].([]any)[0].(map[string]any)["created"] = "2020-01-01T00:00:00Z"
+	if _, err := Verify(ctx, broken, did.LocalResolver{}, VerifyOptions{}); !errors.Is(err, ErrSignature) {
+		t.Errorf("a chain whose first proof changed: %v", err)
+	}
+	if _, err := Sign(ctx, one, ed, Options{Cryptosuite: EdDSARDFC2022}); !errors.Is(err, ErrMalformed) {
+		t.Errorf("a second proof without previousProof: %v", err)
 	}
 	if _, err := Sign(ctx, readJSON(t, "unsigned.json"), ed, Options{Cryptosuite: ECDSARDFC2019}); !errors.Is(err, ErrSuite) {
 		t.Errorf("an Ed25519 key for ecdsa-rdfc-2019: %v", err)

@@ -7,8 +7,8 @@
 // # Offline contexts
 //
 // Loader answers only the contexts compiled into the binary (contexts/:
-// the VC Data Model 2.0 context, its examples context, Data Integrity v2,
-// Multikey v1); any other URL is ErrUnknownContext, so a document cannot
+// the VC Data Model 2.0 and 1.1 contexts and their examples contexts,
+// Data Integrity v2, Multikey v1); any other URL is ErrUnknownContext, so a document cannot
 // make a verifier fetch anything, and the meaning of its terms cannot
 // change under a signature. Each context is parsed once.
 //

@@ -18,10 +18,12 @@ var contextFS embed.FS
 
 // contextFiles maps each context URL this package knows to its file.
 var contextFiles = map[string]string{
-	"https://www.w3.org/ns/credentials/v2":          "credentials-v2.jsonld",
-	"https://www.w3.org/ns/credentials/examples/v2": "credentials-examples-v2.jsonld",
-	"https://w3id.org/security/data-integrity/v2":   "data-integrity-v2.jsonld",
-	"https://w3id.org/security/multikey/v1":         "multikey-v1.jsonld",
+	"https://www.w3.org/ns/credentials/v2":            "credentials-v2.jsonld",
+	"https://www.w3.org/ns/credentials/examples/v2":   "credentials-examples-v2.jsonld",
+	"https://www.w3.org/2018/credentials/v1":          "credentials-v1.jsonld",
+	"https://www.w3.org/2018/credentials/examples/v1": "credentials-examples-v1.jsonld",
+	"https://w3id.org/security/data-integrity/v2":     "data-integrity-v2.jsonld",
+	"https://w3id.org/security/multikey/v1":           "multikey-v1.jsonld",
 }
 
 // The errors Canonicalize returns, wrapped with detail.
@@ -136,6 +138,9 @@ func Canonicalize(doc map[string]any, lim Limits) (string, error) {
 	if err != nil {
 		return "", classify(err)
 	}
+	if err := absolute(expanded); err != nil {
+		return "", err
+	}
 	ds, err := ld.NewJsonLdApi().ToRDF(expanded, opts)
 	if err != nil {
 		return "", classify(err)
@@ -247,6 +252,47 @@ func expand(doc map[string]any, opts *ld.JsonLdOptions) ([]any, error) {
 	default:
 		return []any{x}, nil
 	}
+}
+
+// absolute checks, in the expanded form, that every type and node
+// identifier is an absolute IRI or a blank node: JSON-LD to RDF drops what
+// is not (a type no context defines, where no @vocab applies, expands to
+// a relative IRI), and what is dropped is not signed. Safe mode catches
+// undefined terms in property position only.
+func absolute(v any) error {
+	ok := func(s string) bool { return strings.HasPrefix(s, "_:") || strings.Contains(s, ":") }
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			if err := absolute(e); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			switch k {
+			case "@id":
+				if s, isString := e.(string); isString && !ok(s) {
+					return fmt.Errorf("%w: the identifier %q is not an absolute IRI (data would be dropped)", ErrInvalid, s)
+				}
+			case "@type":
+				types, _ := e.([]any)
+				if s, isString := e.(string); isString {
+					types = []any{s}
+				}
+				for _, t := range types {
+					if s, isString := t.(string); isString && !ok(s) {
+						return fmt.Errorf("%w: the type %q is not defined by any context (data would be dropped)", ErrInvalid, s)
+					}
+				}
+			default:
+				if err := absolute(e); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // classify keeps ErrUnknownContext (which json-gold wraps in its own

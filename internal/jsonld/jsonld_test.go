@@ -40,6 +40,8 @@ func TestRefused(t *testing.T) {
 	}{
 		{"a context not embedded", `{"@context":"https://example.com/ctx","name":"x"}`, Limits{}, ErrUnknownContext},
 		{"an undefined term", `{"@context":{"@version":1.1,"name":"https://schema.org/name"},"name":"x","other":"y"}`, Limits{}, ErrInvalid},
+		{"an undefined type", `{"@context":["https://www.w3.org/2018/credentials/v1"],"type":["VerifiableCredential","UndefinedType"],"issuer":"did:example:1"}`, Limits{}, ErrInvalid},
+		{"a relative id", `{"@context":["https://www.w3.org/2018/credentials/v1"],"id":"relative","type":"VerifiableCredential"}`, Limits{}, ErrInvalid},
 		{"too deep", `{"@context":"https://www.w3.org/ns/credentials/v2","credentialSubject":{"a":{"b":{"c":{}}}}}`, Limits{MaxDepth: 3}, ErrLimit},
 		{"too many quads", string(read(t, "unsigned.json")), Limits{MaxQuads: 3}, ErrLimit},
 		{"too many blank nodes", `{"@context":["https://www.w3.org/ns/credentials/v2","https://www.w3.org/ns/credentials/examples/v2"],"knows":[{"name":"a"},{"name":"b"},{"name":"c"}]}`, Limits{MaxBlankNodes: 2}, ErrLimit},

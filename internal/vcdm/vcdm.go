@@ -12,11 +12,26 @@ import (
 // ContextV2 is the first @context of every VC 2.0 document (§4.3).
 const ContextV2 = "https://www.w3.org/ns/credentials/v2"
 
+// ContextV1 is the first @context of every VC 1.1 document (VC Data
+// Model 1.1 §4.1), which Check and CheckPresentation accept under 1.1's
+// rules.
+const ContextV1 = "https://www.w3.org/2018/credentials/v1"
+
 // ErrInvalid is wrapped by every refusal of Check and CheckPresentation.
 var ErrInvalid = errors.New("vcdm: not a valid VC Data Model 2.0 document")
 
 func invalid(section, format string, args ...any) error {
 	return fmt.Errorf("%w (VC Data Model 2.0 %s): %s", ErrInvalid, section, fmt.Sprintf(format, args...))
+}
+
+func invalid11(section, format string, args ...any) error {
+	return fmt.Errorf("%w (VC Data Model 1.1 %s): %s", ErrInvalid, section, fmt.Sprintf(format, args...))
+}
+
+// IsV1 reports whether the document's first context is VC 1.1's.
+func IsV1(doc map[string]any) bool {
+	c, ok := doc["@context"].([]any)
+	return ok && len(c) > 0 && c[0] == ContextV1
 }
 
 // isURL reports whether s is a URL in the data model's sense: absolute,
@@ -28,6 +43,12 @@ func isURL(s string) bool {
 
 // dateTimeStamp is XML Schema's dateTimeStamp: a dateTime with a time zone.
 var dateTimeStamp = regexp.MustCompile(`^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$`)
+
+// parseLocalTime reads an xsd:dateTime without a time zone, as UTC.
+func parseLocalTime(s string) (time.Time, bool) {
+	t, err := time.Parse("2006-01-02T15:04:05.999999999", s)
+	return t, err == nil
+}
 
 func parseTime(s string) (time.Time, bool) {
 	if !dateTimeStamp.MatchString(s) {
@@ -90,13 +111,14 @@ func hasType(m map[string]any, want string) bool {
 }
 
 // checkContext: §4.3 — @context present, an ordered set whose first item
-// is ContextV2, every other item a URL or an object.
+// is ContextV2 (or ContextV1 for a 1.1 document), every other item a URL
+// or an object.
 func checkContext(doc map[string]any) error {
 	c, ok := doc["@context"].([]any)
 	if !ok || len(c) == 0 {
 		return invalid("§4.3", "@context must be an array whose first item is %s", ContextV2)
 	}
-	if c[0] != ContextV2 {
+	if c[0] != ContextV2 && c[0] != ContextV1 {
 		return invalid("§4.3", "the first @context must be %s, not %v", ContextV2, c[0])
 	}
 	for i, e := range c[1:] {
@@ -235,30 +257,43 @@ func Check(doc map[string]any) error {
 			return err
 		}
 	}
-	// §4.9 Validity Period.
+	// §4.9 Validity Period (1.1 §4.6, §4.8: issuanceDate, required, and
+	// expirationDate).
+	fromName, untilName := "validFrom", "validUntil"
+	if IsV1(doc) {
+		fromName, untilName = "issuanceDate", "expirationDate"
+		if _, ok := doc[fromName]; !ok {
+			return invalid11("§4.6", "issuanceDate is required")
+		}
+	}
 	var from, until time.Time
-	for name, dst := range map[string]*time.Time{"validFrom": &from, "validUntil": &until} {
+	for name, dst := range map[string]*time.Time{fromName: &from, untilName: &until} {
 		v, ok := doc[name]
 		if !ok {
 			continue
 		}
 		s, _ := v.(string)
 		t, ok := parseTime(s)
+		if !ok && IsV1(doc) {
+			// 1.1 takes an xsd:dateTime, whose time zone is optional.
+			t, ok = parseLocalTime(s)
+		}
 		if !ok {
 			return invalid("§4.9", "%s must be an XML Schema dateTimeStamp (with a time zone)", name)
 		}
 		*dst = t
 	}
 	if !from.IsZero() && !until.IsZero() && until.Before(from) {
-		return invalid("§4.9", "validUntil is before validFrom")
+		return invalid("§4.9", "%s is before %s", untilName, fromName)
 	}
+	v1 := IsV1(doc)
 	for _, p := range []struct {
 		prop, section string
 		needID        bool
 	}{
-		{"credentialStatus", "§4.10", false},
+		{"credentialStatus", "§4.10", v1},
 		{"credentialSchema", "§4.11", true},
-		{"refreshService", "§5.4", false},
+		{"refreshService", "§5.4", v1},
 		{"termsOfUse", "§5.5", false},
 		{"evidence", "§5.6", false},
 	} {

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seoulid/seoulid/internal/atomicfile"
+	"github.com/seoulid/seoulid/internal/dataintegrity"
+	"github.com/seoulid/seoulid/internal/devca"
+	"github.com/seoulid/seoulid/internal/did"
+	"github.com/seoulid/seoulid/internal/keys"
+	"github.com/seoulid/seoulid/registry/node"
+	"github.com/seoulid/seoulid/w3c"
+	"github.com/seoulid/seoulid/w3c/vcapi"
+)
+
+func newW3CCmd(a *app) *cobra.Command {
+	return group("w3c", "W3C Verifiable Credentials 2.0 over the VC-API",
+		`Issue and verify W3C Verifiable Credentials 2.0 (Data Integrity proofs in
+eddsa-rdfc-2022, eddsa-jcs-2022, ecdsa-rdfc-2019, ecdsa-jcs-2019, or
+enveloped as application/vc+jwt) over the VC-API.`,
+		newW3CServeCmd(a))
+}
+
+// w3cIssuers are the issuers of "w3c serve": a name (the {name} of
+// /issuers/{name}/credentials/issue), its securing mechanism and its key.
+var w3cIssuers = []struct {
+	name, suite string
+	alg         keys.Algorithm
+}{
+	{dataintegrity.EdDSARDFC2022, dataintegrity.EdDSARDFC2022, keys.EdDSA},
+	{dataintegrity.EdDSAJCS2022, dataintegrity.EdDSAJCS2022, keys.EdDSA},
+	{dataintegrity.ECDSARDFC2019, dataintegrity.ECDSARDFC2019, keys.ES256},
+	{dataintegrity.ECDSAJCS2019, dataintegrity.ECDSAJCS2019, keys.ES256},
+	{"vc-jwt", w3c.JOSE, keys.EdDSA},
+}
+
+type w3cServeFlags struct {
+	dataDir, httpAddr, nodeURL, level string
+	tlsDev                            bool
+	tls                               tlsFlags
+}
+
+func newW3CServeCmd(a *app) *cobra.Command {
+	var f w3cServeFlags
+	cmd := &cobra.Command{
+		Use:   "serve --data-dir DIR [--http ADDR] [--tls-cert FILE --tls-key FILE | --tls-dev] [--node URL]",
+		Short: "Serve the VC-API: issue with did:key issuers, verify credentials and presentations",
+		Long: `Serve the VC-API (POST /credentials/issue, /issuers/{name}/credentials/issue,
+/credentials/verify, /presentations/verify). Its issuers are did:key issuers whose keys
+are made in --data-dir on first start (Ed25519 and P-256, mode 0600), one per securing
+mechanism: ` + func() string {
+			var n []string
+			for _, i := range w3cIssuers {
+				n = append(n, i.name)
+			}
+			return strings.Join(n, ", ")
+		}() + `; /credentials/issue is eddsa-rdfc-2022's.
+It prints each issuer's DID and endpoint. --tls-dev serves HTTPS with a
+certificate of a local CA it makes in DIR/tls (for the W3C test suites: trust
+DIR/tls/ca.pem). With --node, did:seoul verification methods are resolved on
+the ledger; did:key and did:jwk always are, locally.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.serveW3C(cmd.Context(), &f) },
+	}
+	cmd.Flags().StringVar(&f.dataDir, "data-dir", "", "where the issuers' keys are kept (required)")
+	cmd.Flags().StringVar(&f.httpAddr, "http", "127.0.0.1:8420", "listen address")
+	cmd.Flags().StringVar(&f.nodeURL, "node", "", "a registry node's RPC URL, to resolve did:seoul")
+	cmd.Flags().BoolVar(&f.tlsDev, "tls-dev", false, "serve HTTPS with a certificate of a local development CA (DIR/tls)")
+	cmd.Flags().StringVar(&f.level, "log-level", "info", "debug, info, warn or error")
+	f.tls.register(cmd.Flags())
+	_ = cmd.MarkFlagRequired("data-dir")
+	return cmd
+}
+
+// w3cKey reads DIR/NAME.jwk, making it (alg, a did:key, mode 0600) on
+// first use.
+func w3cKey(dir, name string, alg keys.Algorithm) (*keys.PrivateKey, error) {
+	file := filepath.Join(dir, name+".jwk")
+	b, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		k, err := keys.Generate(alg)
+		if err != nil {
+			return nil, err
+		}
+		d := did.KeyDID(k.Public())
+		k = k.WithKeyID(d + "#" + strings.TrimPrefix(d, "did:key:"))
+		if b, err = k.MarshalPrivateJWK(); err != nil {
+			return nil, err
+		}
+		if err := atomicfile.Write(file, append(b, '\n'), 0o600); err != nil {
+			return nil, fmt.Errorf("--data-dir: %w", describePathErr(err))
+		}
+	} else if err != nil {
+		return nil, fmt.Errorf("--data-dir: %w", describePathErr(err))
+	}
+	k, err := keys.ParsePrivateJWK(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if k.Algorithm() != alg {
+		return nil, fmt.Errorf("%s: a %s key, not %s", file, k.Algorithm(), alg)
+	}
+	return k, nil
+}
+
+func (a *app) serveW3C(ctx context.Context, f *w3cServeFlags) error {
+	lv, err := parseLevel(f.level)
+	if err != nil {
+		return err
+	}
+	if f.tlsDev && (f.tls.cert != "" || f.tls.key != "") {
+		return usageError{errors.New("--tls-dev and --tls-cert/--tls-key: give one or the other")}
+	}
+	if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
+		return fmt.Errorf("--data-dir: %w", describePathErr(err))
+	}
+	logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: lv}))
+	var resolver w3c.Resolver = did.LocalResolver{}
+	if f.nodeURL != "" {
+		remote, err := node.Dial(f.nodeURL)
+		if err != nil {
+			return usageError{fmt.Errorf("--node: %w", err)}
+		}
+		resolver = remote
+	}
+	issuers := map[string]*w3c.Issuer{}
+	keyByAlg := map[keys.Algorithm]*keys.PrivateKey{}
+	for _, alg := range []keys.Algorithm{keys.EdDSA, keys.ES256} {
+		name := map[keys.Algorithm]string{keys.EdDSA: "ed25519", keys.ES256: "p256"}[alg]
+		if keyByAlg[alg], err = w3cKey(f.dataDir, name, alg); err != nil {
+			return err
+		}
+	}
+	for _, i := range w3cIssuers {
+		if issuers[i.name], err = w3c.NewIssuer(keyByAlg[i.alg], i.suite, nil); err != nil {
+			return err
+		}
+	}
+	h, err := vcapi.New(vcapi.Config{Issuers: issuers, Default: dataintegrity.EdDSARDFC2022, Resolver: resolver, Logger: logger})
+	if err != nil {
+		return err
+	}
+	var ln net.Listener
+	scheme := "http"
+	if f.tlsDev {
+		files, err := devca.Ensure(filepath.Join(f.dataDir, "tls"), nil, time.Now())
+		if err != nil {
+			return err
+		}
+		cfg, err := files.ServerTLS()
+		if err != nil {
+			return err
+		}
+		raw, err := net.Listen("tcp", f.httpAddr)
+		if err != nil {
+			return fmt.Errorf("--http: %w", err)
+		}
+		ln, scheme = tls.NewListener(raw, cfg), "https"
+	} else if ln, scheme, err = f.tls.listen("--http", f.httpAddr); err != nil {
+		return err
+	}
+	base := scheme + "://" + ln.Addr().String()
+	var tb table
+	tb.add("ISSUER", "DID", "ENDPOINT")
+	for _, i := range w3cIssuers {
+		tb.add(i.name, issuers[i.name].DID(), base+"/issuers/"+i.name+"/credentials/issue")
+	}
+	if err := tb.write(a.stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "verify: %s/credentials/verify  %s/presentations/verify\n", base, base)
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.With("module", "http").Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	logger.Info("VC-API running", "url", base)
+	var failed error
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		failed = fmt.Errorf("--http: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		logger.Warn("http server shutdown", "err", err)
+	}
+	logger.Info("stopped")
+	return failed
+}

@@ -1,0 +1,239 @@
+package vcapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"slices"
+	"sort"
+
+	"github.com/seoulid/seoulid/internal/jsonx"
+	"github.com/seoulid/seoulid/w3c"
+)
+
+// MaxBodyBytes bounds a request body.
+const MaxBodyBytes = 256 << 10
+
+// Config assembles a Handler.
+type Config struct {
+	// Issuers by name (the {name} of /issuers/{name}/…); may be empty for
+	// a verifier only.
+	Issuers map[string]*w3c.Issuer
+	// Default is the name of the issuer of /credentials/issue; "" means
+	// that endpoint answers 404.
+	Default string
+	// Resolver resolves the DIDs of verification methods. Required.
+	Resolver w3c.Resolver
+	// Verify tunes verification (clock, skew).
+	Verify w3c.VerifyOptions
+	// Logger logs failures of the server's own; nil discards.
+	Logger *slog.Logger
+}
+
+// Handler serves the VC-API.
+type Handler struct {
+	cfg Config
+	mux *http.ServeMux
+	log *slog.Logger
+}
+
+// New returns the handler.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Resolver == nil {
+		return nil, errors.New("vcapi: a resolver is required")
+	}
+	if cfg.Default != "" && cfg.Issuers[cfg.Default] == nil {
+		return nil, fmt.Errorf("vcapi: no issuer named %q", cfg.Default)
+	}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	h.mux.HandleFunc("POST /credentials/issue", func(w http.ResponseWriter, r *http.Request) { h.issue(w, r, cfg.Default) })
+	h.mux.HandleFunc("POST /issuers/{name}/credentials/issue", func(w http.ResponseWriter, r *http.Request) { h.issue(w, r, r.PathValue("name")) })
+	h.mux.HandleFunc("POST /credentials/verify", h.verify)
+	h.mux.HandleFunc("POST /presentations/verify", h.verifyPresentation)
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		h.fail(w, http.StatusNotFound, "no such endpoint")
+	})
+	return h, nil
+}
+
+// Names returns the issuers' names, sorted.
+func (h *Handler) Names() []string {
+	var out []string
+	for n := range h.cfg.Issuers {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	h.mux.ServeHTTP(w, r)
+}
+
+func (h *Handler) json(w http.ResponseWriter, status int, v any) {
+	b, err := jsonx.Marshal(v)
+	if err != nil {
+		h.log.Error("vcapi: encoding an answer", "err", err)
+		b, status = []byte(`{"message":"internal error"}`), http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+func (h *Handler) fail(w http.ResponseWriter, status int, msg string) {
+	h.json(w, status, map[string]any{"message": msg})
+}
+
+// body reads the request as a JSON object whose members are among
+// allowed, and returns it.
+func (h *Handler) body(w http.ResponseWriter, r *http.Request, allowed ...string) (map[string]any, bool) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && mt != "application/ld+json") {
+			h.fail(w, http.StatusUnsupportedMediaType, "the body must be application/json or application/ld+json")
+			return nil, false
+		}
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		h.fail(w, http.StatusBadRequest, "reading the body: "+err.Error())
+		return nil, false
+	}
+	if len(b) > MaxBodyBytes {
+		h.fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", MaxBodyBytes))
+		return nil, false
+	}
+	m, err := jsonx.ParseObjectWithLimits(b, jsonx.Limits{MaxBytes: MaxBodyBytes, MaxDepth: 64})
+	if err != nil {
+		h.fail(w, http.StatusBadRequest, "the body is not a JSON object: "+err.Error())
+		return nil, false
+	}
+	for k := range m {
+		if !slices.Contains(allowed, k) {
+			h.fail(w, http.StatusBadRequest, fmt.Sprintf("unknown member %q", k))
+			return nil, false
+		}
+	}
+	return m, true
+}
+
+// object returns the member name of m as an object, or answers 400.
+func (h *Handler) object(w http.ResponseWriter, m map[string]any, name string, required bool) (map[string]any, bool) {
+	v, ok := m[name]
+	if !ok && !required {
+		return map[string]any{}, true
+	}
+	o, isObject := v.(map[string]any)
+	if !isObject {
+		h.fail(w, http.StatusBadRequest, fmt.Sprintf("%q must be an object", name))
+		return nil, false
+	}
+	return o, true
+}
+
+func (h *Handler) issue(w http.ResponseWriter, r *http.Request, name string) {
+	is := h.cfg.Issuers[name]
+	if is == nil {
+		h.fail(w, http.StatusNotFound, fmt.Sprintf("no issuer %q", name))
+		return
+	}
+	m, ok := h.body(w, r, "@context", "credential", "options")
+	if !ok {
+		return
+	}
+	cred, ok := h.object(w, m, "credential", true)
+	if !ok {
+		return
+	}
+	if _, ok := h.object(w, m, "options", false); !ok {
+		return
+	}
+	vc, err := is.Issue(r.Context(), cred)
+	switch {
+	case errors.Is(err, w3c.ErrInput), errors.Is(err, w3c.ErrNotIssuer):
+		h.fail(w, http.StatusBadRequest, err.Error())
+	case err != nil:
+		h.log.Error("vcapi: issuing", "issuer", name, "err", err)
+		h.fail(w, http.StatusInternalServerError, "the credential could not be issued")
+	default:
+		h.json(w, http.StatusCreated, map[string]any{"verifiableCredential": vc})
+	}
+}
+
+// verdict answers a verification: 200 verified, 400 for input the data
+// model refuses, 422 for what does not verify.
+func (h *Handler) verdict(w http.ResponseWriter, checks []string, err error) {
+	switch {
+	case errors.Is(err, w3c.ErrInput):
+		h.json(w, http.StatusBadRequest, map[string]any{"verified": false, "message": err.Error(), "errors": []any{map[string]any{"message": err.Error()}}})
+	case err != nil:
+		h.json(w, http.StatusUnprocessableEntity, map[string]any{"verified": false, "message": err.Error(), "errors": []any{map[string]any{"message": err.Error()}}})
+	default:
+		cs := make([]any, len(checks))
+		for i, c := range checks {
+			cs[i] = c
+		}
+		h.json(w, http.StatusOK, map[string]any{"verified": true, "checks": cs, "warnings": []any{}, "errors": []any{}})
+	}
+}
+
+func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
+	m, ok := h.body(w, r, "@context", "verifiableCredential", "options")
+	if !ok {
+		return
+	}
+	vc, ok := h.object(w, m, "verifiableCredential", true)
+	if !ok {
+		return
+	}
+	if _, ok := h.object(w, m, "options", false); !ok {
+		return
+	}
+	v, err := w3c.Verify(r.Context(), vc, h.cfg.Resolver, h.cfg.Verify)
+	var checks []string
+	if v != nil {
+		checks = v.Checks
+	}
+	h.verdict(w, checks, err)
+}
+
+func (h *Handler) verifyPresentation(w http.ResponseWriter, r *http.Request) {
+	m, ok := h.body(w, r, "@context", "verifiablePresentation", "presentation", "options")
+	if !ok {
+		return
+	}
+	name := "verifiablePresentation"
+	if _, ok := m[name]; !ok {
+		name = "presentation"
+	}
+	vp, ok := h.object(w, m, name, true)
+	if !ok {
+		return
+	}
+	opts, ok := h.object(w, m, "options", false)
+	if !ok {
+		return
+	}
+	po := w3c.PresentationOptions{VerifyOptions: h.cfg.Verify}
+	for k, dst := range map[string]*string{"challenge": &po.Challenge, "domain": &po.Domain} {
+		if v, ok := opts[k]; ok {
+			s, isString := v.(string)
+			if !isString {
+				h.fail(w, http.StatusBadRequest, fmt.Sprintf("options.%s must be a string", k))
+				return
+			}
+			*dst = s
+		}
+	}
+	_, err := w3c.VerifyPresentation(r.Context(), vp, h.cfg.Resolver, po)
+	h.verdict(w, []string{"proof"}, err)
+}
