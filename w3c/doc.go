@@ -8,8 +8,10 @@
 // It is transport-free: w3c/vcapi is its VC-API HTTP face.
 //
 // What Verify checks, in order: the data model; the securing mechanism
-// (the proof by a key of the issuer's own DID, in its assertionMethod —
-// a proof by anyone else's key is not the issuer's); the validity period
-// against the clock (validFrom, validUntil). It does not consult a status
+// (every proof, by a key in its DID's assertionMethod; when the issuer is
+// a DID, one proof by a key of that DID — a proof by anyone else's key is
+// not the issuer's; when the issuer is another URL, a warning says that
+// nothing binds it to the key); the validity period against the clock
+// (validFrom, validUntil). It does not consult a status
 // list or a trust registry: the caller decides which issuers it trusts.
 package w3c

@@ -153,6 +153,9 @@ type Verified struct {
 	Mechanism string
 	// Checks are the checks made, as the VC-API reports them.
 	Checks []string
+	// Warnings say what was not checked: an issuer that is not a DID,
+	// bound to no key.
+	Warnings []string
 }
 
 // Verify verifies a credential: embedded-proof (Data Integrity) or
@@ -183,20 +186,28 @@ func Verify(ctx context.Context, vc map[string]any, r Resolver, opts VerifyOptio
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrProof, err)
 	}
-	// Every proof verified; one of them must be the issuer's own.
+	// Every proof verified. An issuer that is a DID must have made one of
+	// them; an issuer that is another URL (https://…) publishes no keys
+	// this verifier can bind to, which the result says.
 	iss := issuerID(vc)
+	var warnings []string
 	i := slices.IndexFunc(set, func(v *dataintegrity.Verified) bool {
 		d, _, _ := strings.Cut(v.VerificationMethod, "#")
 		return d == iss
 	})
-	if i < 0 {
+	switch {
+	case i >= 0:
+	case strings.HasPrefix(iss, "did:"):
 		return nil, fmt.Errorf("%w: no proof is by a key of the issuer %s", ErrProof, iss)
+	default:
+		i = 0
+		warnings = append(warnings, fmt.Sprintf("the issuer %s is not a DID: nothing binds it to the key that signed (%s)", iss, set[0].VerificationMethod))
 	}
 	v := set[i]
 	if err := checkValidity(vc, opts); err != nil {
 		return nil, err
 	}
-	return &Verified{Credential: vc, Issuer: iss, Mechanism: v.Cryptosuite, Checks: []string{"proof", "validity"}}, nil
+	return &Verified{Credential: vc, Issuer: iss, Mechanism: v.Cryptosuite, Checks: []string{"proof", "validity"}, Warnings: warnings}, nil
 }
 
 func isEnveloped(vc map[string]any) bool {
@@ -205,8 +216,17 @@ func isEnveloped(vc map[string]any) bool {
 }
 
 // envelopedToken returns the vc+jwt of an EnvelopedVerifiableCredential's
-// data: URL.
+// data: URL, after checking that its @context includes the VC 2.0 context,
+// which defines the envelope's terms (VC Data Model 2.0 §4.13.1).
 func envelopedToken(vc map[string]any) (string, error) {
+	ctx := vc["@context"]
+	list, isList := ctx.([]any)
+	if !isList {
+		list = []any{ctx}
+	}
+	if !slices.Contains(list, any(vcdm.ContextV2)) {
+		return "", fmt.Errorf("%w: an EnvelopedVerifiableCredential's @context must include %s", ErrInput, vcdm.ContextV2)
+	}
 	id, _ := vc["id"].(string)
 	tok, ok := strings.CutPrefix(id, "data:"+vcdm.MediaTypeVCJWT+",")
 	if !ok || tok == "" {

@@ -98,6 +98,13 @@ func TestIssueVerify(t *testing.T) {
 				if _, err := w3c.Verify(ctx, tampered, did.LocalResolver{}, w3c.VerifyOptions{Now: now}); !errors.Is(err, w3c.ErrProof) {
 					t.Errorf("a tampered vc+jwt: %v", err)
 				}
+				for _, c := range []any{[]any{}, "https://www.w3.org/ns/credentials/examples/v2", nil} {
+					bad := deepCopy(t, vc)
+					bad["@context"] = c
+					if _, err := w3c.Verify(ctx, bad, did.LocalResolver{}, w3c.VerifyOptions{Now: now}); !errors.Is(err, w3c.ErrInput) {
+						t.Errorf("an envelope whose @context is %v: %v", c, err)
+					}
+				}
 				return
 			}
 			tampered := deepCopy(t, vc)
@@ -115,6 +122,16 @@ func TestIssueVerify(t *testing.T) {
 				t.Errorf("a proof by another DID than the issuer's: %v", err)
 			}
 		})
+	}
+	// An issuer that is an https URL: verified, with a warning that nothing
+	// binds it to the key.
+	urlIssued, err := dataintegrity.Sign(ctx, credential(t, "https://vc.example/issuers/5678"), ed, dataintegrity.Options{Cryptosuite: dataintegrity.EdDSARDFC2022})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := w3c.Verify(ctx, urlIssued, did.LocalResolver{}, w3c.VerifyOptions{Now: now})
+	if err != nil || len(v.Warnings) != 1 || !strings.Contains(v.Warnings[0], "not a DID") {
+		t.Errorf("an https issuer: %+v %v", v, err)
 	}
 	if _, err := w3c.NewIssuer(ed, "none-2020", nil); err == nil {
 		t.Error("an unknown mechanism")

@@ -232,6 +232,7 @@ func expand(doc map[string]any, opts *ld.JsonLdOptions) ([]any, error) {
 			}
 		}
 	}
+	input = graphContainerWorkaround(input)
 	out, err := ld.NewJsonLdApi().Expand(active, "", input, opts, false, nil)
 	if err != nil {
 		return nil, err
@@ -293,6 +294,53 @@ func absolute(v any) error {
 		}
 	}
 	return nil
+}
+
+// graphContainerWorkaround makes a presentation's verifiableCredential
+// values explicit graph objects ({"@graph": credential}).
+//
+// json-gold v0.9.1 looks a term's container up in the context the term's
+// own scoped context makes, not in the active context (JSON-LD 1.1 API
+// §13.7.12 says the active context's term definition): a term with both a
+// scoped context and "@container": "@graph" expands as if it had no graph
+// container. Of the embedded contexts, exactly one term is such: the VC 2.0
+// context's verifiableCredential, inside VerifiablePresentation, with
+// "@context": null. Without this, every presentation's canonical form
+// differs from other implementations' and their signatures do not verify
+// (TestPresentationCanonical pins it against jsonld.js).
+func graphContainerWorkaround(doc map[string]any) map[string]any {
+	creds, ok := doc["verifiableCredential"]
+	if !ok || !isPresentation(doc) {
+		return doc
+	}
+	list, isList := creds.([]any)
+	if !isList {
+		list = []any{creds}
+	}
+	wrapped := make([]any, len(list))
+	for i, c := range list {
+		wrapped[i] = map[string]any{"@graph": c}
+	}
+	out := make(map[string]any, len(doc))
+	for k, v := range doc {
+		out[k] = v
+	}
+	out["verifiableCredential"] = wrapped
+	return out
+}
+
+func isPresentation(doc map[string]any) bool {
+	switch t := doc["type"].(type) {
+	case string:
+		return t == "VerifiablePresentation"
+	case []any:
+		for _, e := range t {
+			if e == "VerifiablePresentation" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // classify keeps ErrUnknownContext (which json-gold wraps in its own

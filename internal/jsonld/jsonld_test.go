@@ -82,3 +82,21 @@ func FuzzCanonicalize(f *testing.F) {
 		}
 	})
 }
+
+// A presentation of a credential (made by the W3C VC 2.0 test suite) has
+// the canonical form jsonld.js gives it: its verifiableCredential is a
+// named graph (see graphContainerWorkaround).
+func TestPresentationCanonical(t *testing.T) {
+	doc, err := Parse(read(t, "presentation.json"), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(doc, "proof")
+	got, err := Canonicalize(doc, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := string(read(t, "presentation.canonical-jsonld-js.nq")); got != want {
+		t.Errorf("canonical form:\n%s\nwant (jsonld.js)\n%s", got, want)
+	}
+}

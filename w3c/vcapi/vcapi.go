@@ -171,7 +171,7 @@ func (h *Handler) issue(w http.ResponseWriter, r *http.Request, name string) {
 
 // verdict answers a verification: 200 verified, 400 for input the data
 // model refuses, 422 for what does not verify.
-func (h *Handler) verdict(w http.ResponseWriter, checks []string, err error) {
+func (h *Handler) verdict(w http.ResponseWriter, checks, warnings []string, err error) {
 	switch {
 	case errors.Is(err, w3c.ErrInput):
 		h.json(w, http.StatusBadRequest, map[string]any{"verified": false, "message": err.Error(), "errors": []any{map[string]any{"message": err.Error()}}})
@@ -182,7 +182,11 @@ func (h *Handler) verdict(w http.ResponseWriter, checks []string, err error) {
 		for i, c := range checks {
 			cs[i] = c
 		}
-		h.json(w, http.StatusOK, map[string]any{"verified": true, "checks": cs, "warnings": []any{}, "errors": []any{}})
+		ws := make([]any, len(warnings))
+		for i, m := range warnings {
+			ws[i] = map[string]any{"message": m}
+		}
+		h.json(w, http.StatusOK, map[string]any{"verified": true, "checks": cs, "warnings": ws, "errors": []any{}})
 	}
 }
 
@@ -199,11 +203,11 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := w3c.Verify(r.Context(), vc, h.cfg.Resolver, h.cfg.Verify)
-	var checks []string
+	var checks, warnings []string
 	if v != nil {
-		checks = v.Checks
+		checks, warnings = v.Checks, v.Warnings
 	}
-	h.verdict(w, checks, err)
+	h.verdict(w, checks, warnings, err)
 }
 
 func (h *Handler) verifyPresentation(w http.ResponseWriter, r *http.Request) {
@@ -235,5 +239,5 @@ func (h *Handler) verifyPresentation(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	_, err := w3c.VerifyPresentation(r.Context(), vp, h.cfg.Resolver, po)
-	h.verdict(w, []string{"proof"}, err)
+	h.verdict(w, []string{"proof"}, nil, err)
 }
