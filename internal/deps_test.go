@@ -35,6 +35,7 @@ var allowed = map[string][]string{
 	"internal/dpop":               {"internal/jws", "internal/keys", "internal/jsonx", "internal/b64url"},
 	"internal/sqlitedb":           {},
 	"internal/jcs":                {"internal/jsonx"},
+	"internal/bitstring":          {},
 	"internal/vcdm":               {"internal/did", "internal/jsonx", "internal/jws", "internal/keys"},
 	"internal/jsonld":             {"internal/jsonx"},
 	"internal/dataintegrity":      {"internal/did", "internal/jcs", "internal/jsonld", "internal/keys"},

@@ -51,7 +51,22 @@ type Issuer struct {
 	did    string
 	suite  string
 	now    func() time.Time
+	status *StatusLists
 }
+
+// UseStatusLists makes the issuer give every credential it issues that
+// has no credentialStatus an entry in each of l's lists. A vc+jwt issuer
+// publishes no Bitstring Status List.
+func (is *Issuer) UseStatusLists(l *StatusLists) error {
+	if is.suite == JOSE {
+		return errors.New("w3c: a vc+jwt issuer publishes no Bitstring Status List")
+	}
+	is.status = l
+	return nil
+}
+
+// StatusLists returns the issuer's lists, nil when it has none.
+func (is *Issuer) StatusLists() *StatusLists { return is.status }
 
 // NewIssuer returns an issuer signing with s (its key id a DID URL of the
 // issuer) in suite: a Data Integrity cryptosuite that fits the key, or
@@ -91,6 +106,15 @@ func (is *Issuer) Issue(ctx context.Context, credential map[string]any) (map[str
 	}
 	if iss := issuerID(credential); iss != is.did {
 		return nil, fmt.Errorf("%w: %q; this issuer is %s", ErrNotIssuer, iss, is.did)
+	}
+	if _, has := credential["credentialStatus"]; is.status != nil && !has {
+		id, _ := credential["id"].(string)
+		entries, err := is.status.entries(id)
+		if err != nil {
+			return nil, err
+		}
+		credential = maps.Clone(credential)
+		credential["credentialStatus"] = entries
 	}
 	if is.suite == JOSE {
 		tok, err := vcdm.SignJOSE(ctx, credential, is.signer)
@@ -136,6 +160,9 @@ type VerifyOptions struct {
 	Now func() time.Time
 	// ClockSkew is allowed on the validity period; zero means one minute.
 	ClockSkew time.Duration
+	// Status finds Bitstring Status List credentials; nil means status is
+	// not checked (and the result warns of each entry).
+	Status StatusSource
 }
 
 func (o VerifyOptions) now() time.Time {
@@ -162,6 +189,23 @@ type Verified struct {
 // enveloped (EnvelopedVerifiableCredential of a vc+jwt). See the package
 // documentation for what it checks.
 func Verify(ctx context.Context, vc map[string]any, r Resolver, opts VerifyOptions) (*Verified, error) {
+	v, err := verifyCredential(ctx, vc, r, opts)
+	if err != nil {
+		return nil, err
+	}
+	warnings, err := checkStatus(ctx, v.Credential, r, opts.Status, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := v.Credential["credentialStatus"]; ok {
+		v.Checks = append(v.Checks, "credentialStatus")
+	}
+	v.Warnings = append(v.Warnings, warnings...)
+	return v, nil
+}
+
+// verifyCredential is Verify without the status check.
+func verifyCredential(ctx context.Context, vc map[string]any, r Resolver, opts VerifyOptions) (*Verified, error) {
 	if isEnveloped(vc) {
 		tok, err := envelopedToken(vc)
 		if err != nil {

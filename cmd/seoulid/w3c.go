@@ -21,6 +21,7 @@ import (
 	"github.com/seoulid/seoulid/internal/devca"
 	"github.com/seoulid/seoulid/internal/did"
 	"github.com/seoulid/seoulid/internal/keys"
+	"github.com/seoulid/seoulid/internal/safehttp"
 	"github.com/seoulid/seoulid/registry/node"
 	"github.com/seoulid/seoulid/w3c"
 	"github.com/seoulid/seoulid/w3c/vcapi"
@@ -48,9 +49,9 @@ var w3cIssuers = []struct {
 }
 
 type w3cServeFlags struct {
-	dataDir, httpAddr, nodeURL, level string
-	tlsDev                            bool
-	tls                               tlsFlags
+	dataDir, httpAddr, nodeURL, level, url string
+	tlsDev                                 bool
+	tls                                    tlsFlags
 }
 
 func newW3CServeCmd(a *app) *cobra.Command {
@@ -68,7 +69,11 @@ mechanism: ` + func() string {
 			}
 			return strings.Join(n, ", ")
 		}() + `; /credentials/issue is eddsa-rdfc-2022's.
-It prints each issuer's DID and endpoint. --tls-dev serves HTTPS with a
+It prints each issuer's DID and endpoint. The Data Integrity issuers give every
+credential an entry in their Bitstring Status Lists (revocation and suspension,
+131,072 entries, random indices; kept in DIR/status-NAME.json), served at
+/status-lists/NAME/PURPOSE and changed by POST /credentials/status: serve at a
+stable address, or give --url, since the lists' URLs are in the credentials. --tls-dev serves HTTPS with a
 certificate of a local CA it makes in DIR/tls (for the W3C test suites: trust
 DIR/tls/ca.pem). With --node, did:seoul verification methods are resolved on
 the ledger; did:key and did:jwk always are, locally.`,
@@ -78,6 +83,7 @@ the ledger; did:key and did:jwk always are, locally.`,
 	cmd.Flags().StringVar(&f.dataDir, "data-dir", "", "where the issuers' keys are kept (required)")
 	cmd.Flags().StringVar(&f.httpAddr, "http", "127.0.0.1:8420", "listen address")
 	cmd.Flags().StringVar(&f.nodeURL, "node", "", "a registry node's RPC URL, to resolve did:seoul")
+	cmd.Flags().StringVar(&f.url, "url", "", "the public base URL (default: scheme://ADDR of --http); status list URLs in credentials start with it")
 	cmd.Flags().BoolVar(&f.tlsDev, "tls-dev", false, "serve HTTPS with a certificate of a local development CA (DIR/tls)")
 	cmd.Flags().StringVar(&f.level, "log-level", "info", "debug, info, warn or error")
 	f.tls.register(cmd.Flags())
@@ -136,23 +142,6 @@ func (a *app) serveW3C(ctx context.Context, f *w3cServeFlags) error {
 		}
 		resolver = remote
 	}
-	issuers := map[string]*w3c.Issuer{}
-	keyByAlg := map[keys.Algorithm]*keys.PrivateKey{}
-	for _, alg := range []keys.Algorithm{keys.EdDSA, keys.ES256} {
-		name := map[keys.Algorithm]string{keys.EdDSA: "ed25519", keys.ES256: "p256"}[alg]
-		if keyByAlg[alg], err = w3cKey(f.dataDir, name, alg); err != nil {
-			return err
-		}
-	}
-	for _, i := range w3cIssuers {
-		if issuers[i.name], err = w3c.NewIssuer(keyByAlg[i.alg], i.suite, nil); err != nil {
-			return err
-		}
-	}
-	h, err := vcapi.New(vcapi.Config{Issuers: issuers, Default: dataintegrity.EdDSARDFC2022, Resolver: resolver, Logger: logger})
-	if err != nil {
-		return err
-	}
 	var ln net.Listener
 	scheme := "http"
 	if f.tlsDev {
@@ -173,6 +162,50 @@ func (a *app) serveW3C(ctx context.Context, f *w3cServeFlags) error {
 		return err
 	}
 	base := scheme + "://" + ln.Addr().String()
+	if f.url != "" {
+		if base, err = servicePublicURL(f.url, ln, scheme, f.httpAddr, "VC-API"); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	issuers := map[string]*w3c.Issuer{}
+	keyByAlg := map[keys.Algorithm]*keys.PrivateKey{}
+	for _, alg := range []keys.Algorithm{keys.EdDSA, keys.ES256} {
+		name := map[keys.Algorithm]string{keys.EdDSA: "ed25519", keys.ES256: "p256"}[alg]
+		if keyByAlg[alg], err = w3cKey(f.dataDir, name, alg); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	var all []*w3c.Issuer
+	for _, i := range w3cIssuers {
+		is, err := w3c.NewIssuer(keyByAlg[i.alg], i.suite, nil)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		if i.suite != w3c.JOSE {
+			// Each Data Integrity issuer keeps its Bitstring Status Lists in
+			// DIR/status-NAME.json and publishes them here.
+			lists, err := w3c.OpenStatusLists(filepath.Join(f.dataDir, "status-"+i.name+".json"), base+"/status-lists/"+i.name)
+			if err == nil {
+				err = is.UseStatusLists(lists)
+			}
+			if err != nil {
+				ln.Close()
+				return err
+			}
+		}
+		issuers[i.name] = is
+		all = append(all, is)
+	}
+	status := w3c.LocalStatus{Issuers: all, Fallback: vcapi.HTTPStatus{Client: safehttp.Client(safehttp.Options{})}}
+	h, err := vcapi.New(vcapi.Config{Issuers: issuers, Default: dataintegrity.EdDSARDFC2022, Resolver: resolver, Logger: logger,
+		Verify: w3c.VerifyOptions{Status: status}})
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	var tb table
 	tb.add("ISSUER", "DID", "ENDPOINT")
 	for _, i := range w3cIssuers {

@@ -235,7 +235,7 @@ func faces(t *testing.T) []face {
 		{file: "portal.openapi.json", handler: vs, params: map[string]string{"id": "clinic-medication-list", "file": "portal.css"}, source: []string{"../../verifier/portal"}},
 		{file: "wallet.openapi.json", handler: wh, params: map[string]string{"id": "x", "offer": "x", "consent": "x", "file": "wallet.css"}, host: "127.0.0.1:8780", source: []string{"../../wallet/web"}},
 		{file: "ops.openapi.json", handler: ops.New("test").Handler(http.NotFoundHandler()), source: []string{"../../internal/ops"}},
-		{file: "vcapi.openapi.json", handler: vcapiHandler(t), params: map[string]string{"name": dataintegrity.EdDSARDFC2022}, source: []string{"../../w3c/vcapi"}},
+		{file: "vcapi.openapi.json", handler: vcapiHandler(t), params: map[string]string{"name": dataintegrity.EdDSARDFC2022, "purpose": "revocation"}, source: []string{"../../w3c/vcapi"}},
 	}
 }
 
@@ -250,6 +250,13 @@ func vcapiHandler(t *testing.T) http.Handler {
 	issuers := map[string]*w3c.Issuer{}
 	for _, s := range []string{dataintegrity.EdDSARDFC2022, dataintegrity.EdDSAJCS2022} {
 		if issuers[s], err = w3c.NewIssuer(k, s, nil); err != nil {
+			t.Fatal(err)
+		}
+		lists, err := w3c.OpenStatusLists(filepath.Join(t.TempDir(), "status.json"), "https://127.0.0.1/status-lists/"+s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := issuers[s].UseStatusLists(lists); err != nil {
 			t.Fatal(err)
 		}
 	}

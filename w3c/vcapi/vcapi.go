@@ -1,6 +1,7 @@
 package vcapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -27,7 +28,7 @@ type Config struct {
 	Default string
 	// Resolver resolves the DIDs of verification methods. Required.
 	Resolver w3c.Resolver
-	// Verify tunes verification (clock, skew).
+	// Verify tunes verification (clock, skew, where status lists are read).
 	Verify w3c.VerifyOptions
 	// Logger logs failures of the server's own; nil discards.
 	Logger *slog.Logger
@@ -56,6 +57,9 @@ func New(cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("POST /issuers/{name}/credentials/issue", func(w http.ResponseWriter, r *http.Request) { h.issue(w, r, r.PathValue("name")) })
 	h.mux.HandleFunc("POST /credentials/verify", h.verify)
 	h.mux.HandleFunc("POST /presentations/verify", h.verifyPresentation)
+	h.mux.HandleFunc("POST /credentials/status", h.setStatus)
+	h.mux.HandleFunc("GET /status-lists/{name}/{purpose}", h.statusList)
+	h.mux.HandleFunc("POST /status-lists/{name}/{purpose}/publish", h.publish)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, http.StatusNotFound, "no such endpoint")
 	})
@@ -169,14 +173,12 @@ func (h *Handler) issue(w http.ResponseWriter, r *http.Request, name string) {
 	}
 }
 
-// verdict answers a verification: 200 verified, 400 for input the data
-// model refuses, 422 for what does not verify.
+// verdict answers a verification: 200 verified, else 400 with
+// verified false and the reason (VC-API: the credential is invalid input).
 func (h *Handler) verdict(w http.ResponseWriter, checks, warnings []string, err error) {
 	switch {
-	case errors.Is(err, w3c.ErrInput):
-		h.json(w, http.StatusBadRequest, map[string]any{"verified": false, "message": err.Error(), "errors": []any{map[string]any{"message": err.Error()}}})
 	case err != nil:
-		h.json(w, http.StatusUnprocessableEntity, map[string]any{"verified": false, "message": err.Error(), "errors": []any{map[string]any{"message": err.Error()}}})
+		h.json(w, http.StatusBadRequest, map[string]any{"verified": false, "message": err.Error(), "errors": []any{map[string]any{"message": err.Error()}}})
 	default:
 		cs := make([]any, len(checks))
 		for i, c := range checks {
@@ -241,3 +243,128 @@ func (h *Handler) verifyPresentation(w http.ResponseWriter, r *http.Request) {
 	_, err := w3c.VerifyPresentation(r.Context(), vp, h.cfg.Resolver, po)
 	h.verdict(w, []string{"proof"}, nil, err)
 }
+
+// statusLists returns the lists of the issuer name, or answers 404.
+func (h *Handler) statusLists(w http.ResponseWriter, name string) (*w3c.Issuer, *w3c.StatusLists, bool) {
+	is := h.cfg.Issuers[name]
+	if is == nil || is.StatusLists() == nil {
+		h.fail(w, http.StatusNotFound, fmt.Sprintf("no status lists of an issuer %q", name))
+		return nil, nil, false
+	}
+	return is, is.StatusLists(), true
+}
+
+// statusList serves a BitstringStatusListCredential, signed now.
+func (h *Handler) statusList(w http.ResponseWriter, r *http.Request) {
+	is, lists, ok := h.statusLists(w, r.PathValue("name"))
+	if !ok {
+		return
+	}
+	slc, err := lists.Credential(r.Context(), is, r.PathValue("purpose"))
+	switch {
+	case errors.Is(err, w3c.ErrUnknown):
+		h.fail(w, http.StatusNotFound, err.Error())
+	case err != nil:
+		h.log.Error("vcapi: signing a status list", "err", err)
+		h.fail(w, http.StatusInternalServerError, "the status list could not be signed")
+	default:
+		b, err := jsonx.Marshal(slc)
+		if err != nil {
+			h.fail(w, http.StatusInternalServerError, "internal error")
+			return
+		}
+		w.Header().Set("Content-Type", "application/vc+ld+json")
+		w.Write(b)
+	}
+}
+
+// publish answers 204: the lists are served as they are, signed when
+// read, so that a change is published at once.
+func (h *Handler) publish(w http.ResponseWriter, r *http.Request) {
+	if _, _, ok := h.statusLists(w, r.PathValue("name")); !ok {
+		return
+	}
+	switch r.PathValue("purpose") {
+	case w3c.PurposeRevocation, w3c.PurposeSuspension:
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		h.fail(w, http.StatusNotFound, "no such list")
+	}
+}
+
+// setStatus revokes or suspends a credential (VC-API "update status"):
+// {"credentialId": …, "credentialStatus": {"type": "BitstringStatusListEntry",
+// "statusPurpose": "revocation" | "suspension"}, "status": true | false}.
+func (h *Handler) setStatus(w http.ResponseWriter, r *http.Request) {
+	m, ok := h.body(w, r, "@context", "credentialId", "credentialStatus", "status")
+	if !ok {
+		return
+	}
+	id, _ := m["credentialId"].(string)
+	cs, ok := h.object(w, m, "credentialStatus", true)
+	if !ok {
+		return
+	}
+	purpose, _ := cs["statusPurpose"].(string)
+	if id == "" || cs["type"] != w3c.TypeStatusEntry || purpose == "" {
+		h.fail(w, http.StatusBadRequest, `want {"credentialId": ID, "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation" or "suspension"}}`)
+		return
+	}
+	on := true
+	if v, ok := m["status"]; ok {
+		if on, ok = v.(bool); !ok {
+			h.fail(w, http.StatusBadRequest, `"status" must be true or false`)
+			return
+		}
+	}
+	for _, name := range h.Names() {
+		lists := h.cfg.Issuers[name].StatusLists()
+		if lists == nil || !lists.Knows(id) {
+			continue
+		}
+		switch err := lists.Set(id, purpose, on); {
+		case errors.Is(err, w3c.ErrInput):
+			h.fail(w, http.StatusBadRequest, err.Error())
+		case err != nil:
+			h.log.Error("vcapi: setting a status", "err", err)
+			h.fail(w, http.StatusInternalServerError, "the status could not be set")
+		default:
+			h.json(w, http.StatusOK, map[string]any{})
+		}
+		return
+	}
+	h.fail(w, http.StatusNotFound, "no credential "+id)
+}
+
+// HTTPStatus is a w3c.StatusSource that fetches status list credentials
+// over HTTP with Client (give a safehttp client: public HTTPS only).
+type HTTPStatus struct{ Client *http.Client }
+
+// StatusListCredential implements w3c.StatusSource.
+func (s HTTPStatus) StatusListCredential(ctx context.Context, url string) (map[string]any, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/vc+ld+json, application/ld+json;q=0.9, application/json;q=0.8")
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, bitstringMaxCredential+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > bitstringMaxCredential {
+		return nil, fmt.Errorf("larger than %d bytes", bitstringMaxCredential)
+	}
+	return jsonx.ParseObjectWithLimits(b, jsonx.Limits{MaxBytes: bitstringMaxCredential, MaxDepth: 32})
+}
+
+// bitstringMaxCredential bounds a fetched status list credential: the
+// encoded list's limit and room for the rest.
+const bitstringMaxCredential = 1<<20 + 64<<10

@@ -58,7 +58,8 @@ func credentialJSON(issuer string) string {
 }
 
 // Issue with each issuer, then verify what came back; a changed credential
-// is 422, a malformed request 400, an unknown issuer 404.
+// and a malformed request are 400 (verified false for a verification), an
+// unknown issuer 404.
 func TestHandler(t *testing.T) {
 	h, d := handler(t)
 	for _, path := range []string{"/credentials/issue", "/issuers/eddsa-jcs-2022/credentials/issue", "/issuers/vc+jwt/credentials/issue"} {
@@ -73,7 +74,7 @@ func TestHandler(t *testing.T) {
 		}
 		changed := bytes.Replace(vc, []byte("Seoul"), []byte("Busan"), 1)
 		changed = bytes.Replace(changed, []byte(`"id":"data:application/vc+jwt,ey`), []byte(`"id":"data:application/vc+jwt,eX`), 1)
-		if code, res := post(t, h, "/credentials/verify", `{"verifiableCredential":`+string(changed)+`}`); code != http.StatusUnprocessableEntity || res["verified"] != false {
+		if code, res := post(t, h, "/credentials/verify", `{"verifiableCredential":`+string(changed)+`}`); code != http.StatusBadRequest || res["verified"] != false {
 			t.Errorf("%s: a changed credential: %d %v", path, code, res)
 		}
 	}
@@ -88,9 +89,9 @@ func TestHandler(t *testing.T) {
 		{"/credentials/issue", `{"credential":{},"credential":{}}`, http.StatusBadRequest},
 		{"/credentials/issue", `not json`, http.StatusBadRequest},
 		{"/issuers/nobody/credentials/issue", `{"credential":{}}`, http.StatusNotFound},
-		{"/credentials/verify", `{"verifiableCredential":` + credentialJSON(d) + `}`, http.StatusUnprocessableEntity},
+		{"/credentials/verify", `{"verifiableCredential":` + credentialJSON(d) + `}`, http.StatusBadRequest},
 		{"/credentials/verify", `{"verifiableCredential":{"@context":["https://example.com/ctx"]}}`, http.StatusBadRequest},
-		{"/presentations/verify", `{"verifiablePresentation":{"@context":["https://www.w3.org/ns/credentials/v2"],"type":"VerifiablePresentation"},"options":{"challenge":"c"}}`, http.StatusUnprocessableEntity},
+		{"/presentations/verify", `{"verifiablePresentation":{"@context":["https://www.w3.org/ns/credentials/v2"],"type":"VerifiablePresentation"},"options":{"challenge":"c"}}`, http.StatusBadRequest},
 		{"/presentations/verify", `{"verifiablePresentation":{"@context":["https://www.w3.org/ns/credentials/v2"],"type":"VerifiablePresentation"}}`, http.StatusOK},
 		{"/presentations/verify", `{"verifiablePresentation":{},"options":{"challenge":1}}`, http.StatusBadRequest},
 		{"/nowhere", `{}`, http.StatusNotFound},
@@ -134,4 +135,62 @@ func FuzzHandler(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Revocation over the VC-API: issue, verify, revoke by credentialId,
+// publish, verify again (refused), read the list.
+func TestStatusEndpoints(t *testing.T) {
+	k, _ := keys.Generate(keys.EdDSA)
+	d := did.KeyDID(k.Public())
+	k = k.WithKeyID(d + "#" + strings.TrimPrefix(d, "did:key:"))
+	is, _ := w3c.NewIssuer(k, dataintegrity.EdDSARDFC2022, nil)
+	lists, err := w3c.OpenStatusLists(t.TempDir()+"/status.json", "https://127.0.0.1/status-lists/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	is.UseStatusLists(lists)
+	h, err := vcapi.New(vcapi.Config{Issuers: map[string]*w3c.Issuer{"a": is}, Default: "a", Resolver: did.LocalResolver{},
+		Verify: w3c.VerifyOptions{Status: w3c.LocalStatus{Issuers: []*w3c.Issuer{is}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred := strings.Replace(credentialJSON(d), `{"@context"`, `{"id":"urn:uuid:c-1","@context"`, 1)
+	code, out := post(t, h, "/credentials/issue", `{"credential":`+cred+`}`)
+	if code != http.StatusCreated {
+		t.Fatal(code, out)
+	}
+	vc, _ := json.Marshal(out["verifiableCredential"])
+	verify := func() (int, map[string]any) {
+		return post(t, h, "/credentials/verify", `{"verifiableCredential":`+string(vc)+`}`)
+	}
+	if code, res := verify(); code != http.StatusOK {
+		t.Fatal(code, res)
+	}
+	revoke := `{"credentialId":"urn:uuid:c-1","credentialStatus":{"type":"BitstringStatusListEntry","statusPurpose":"revocation"}}`
+	if code, res := post(t, h, "/credentials/status", revoke); code != http.StatusOK {
+		t.Fatal(code, res)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/status-lists/a/revocation/publish", strings.NewReader(`{}`)))
+	if rec.Code != http.StatusNoContent {
+		t.Errorf("publish: %d", rec.Code)
+	}
+	if code, res := verify(); code != http.StatusBadRequest || !strings.Contains(res["message"].(string), "revoked") {
+		t.Errorf("after revocation: %d %v", code, res)
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/status-lists/a/revocation", nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"BitstringStatusListCredential"`) {
+		t.Errorf("the list: %d %s", rec.Code, rec.Body.String())
+	}
+	for body, want := range map[string]int{
+		`{"credentialId":"urn:uuid:nobody","credentialStatus":{"type":"BitstringStatusListEntry","statusPurpose":"revocation"}}`:             http.StatusNotFound,
+		`{"credentialId":"urn:uuid:c-1","credentialStatus":{"type":"BitstringStatusListEntry","statusPurpose":"revocation"},"status":false}`: http.StatusBadRequest,
+		`{"credentialId":"urn:uuid:c-1","credentialStatus":{"type":"StatusList2021Entry","statusPurpose":"revocation"}}`:                     http.StatusBadRequest,
+		`{"credentialId":"urn:uuid:c-1"}`: http.StatusBadRequest,
+	} {
+		if code, res := post(t, h, "/credentials/status", body); code != want {
+			t.Errorf("%s: %d %v, want %d", body, code, res, want)
+		}
+	}
 }
