@@ -125,16 +125,26 @@ func (s *StatusLists) save() error {
 	return atomicfile.Write(s.file, b, 0o600)
 }
 
-// entries gives a new credential (id may be "": then its status can be
-// set by no one) an index in each list and returns its credentialStatus
-// entries (§2.1).
+// entries gives a credential an index in each list and returns its
+// credentialStatus entries (§2.1). A credential issued again with the same
+// id is the same credential: it keeps its indices, and so its status (a
+// revoked id stays revoked). A credential without id gets fresh indices
+// whose status no one can set.
 func (s *StatusLists) entries(id string) ([]any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if id != "" {
-		if _, ok := s.creds[id]; ok {
-			return nil, fmt.Errorf("%w: a credential with the id %s was issued already", ErrInput, id)
+	entry := func(p string, i int) map[string]any {
+		return map[string]any{
+			"id": s.URL(p) + "#" + strconv.Itoa(i), "type": TypeStatusEntry, "statusPurpose": p,
+			"statusListIndex": strconv.Itoa(i), "statusListCredential": s.URL(p),
 		}
+	}
+	if known, ok := s.creds[id]; ok && id != "" {
+		var out []any
+		for _, p := range []string{PurposeRevocation, PurposeSuspension} {
+			out = append(out, entry(p, known[p]))
+		}
+		return out, nil
 	}
 	byPurpose := map[string]int{}
 	var out []any
@@ -155,10 +165,7 @@ func (s *StatusLists) entries(id string) ([]any, error) {
 		}
 		s.used[p][i] = true
 		byPurpose[p] = i
-		out = append(out, map[string]any{
-			"id": s.URL(p) + "#" + strconv.Itoa(i), "type": TypeStatusEntry, "statusPurpose": p,
-			"statusListIndex": strconv.Itoa(i), "statusListCredential": s.URL(p),
-		})
+		out = append(out, entry(p, i))
 	}
 	if id != "" {
 		s.creds[id] = byPurpose

@@ -69,8 +69,13 @@ func TestStatus(t *testing.T) {
 	if err := lists.Set("urn:uuid:nobody", w3c.PurposeRevocation, true); !errors.Is(err, w3c.ErrUnknown) {
 		t.Errorf("an unknown credential: %v", err)
 	}
-	if _, err := is.Issue(ctx, cred); !errors.Is(err, w3c.ErrInput) {
-		t.Errorf("a second credential with the same id: %v", err)
+	// Issued again with the same id, it is the same credential: revoked.
+	reissued, err := is.Issue(ctx, cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w3c.Verify(ctx, reissued, did.LocalResolver{}, opts); !errors.Is(err, w3c.ErrRevoked) {
+		t.Errorf("the same id issued again: %v", err)
 	}
 
 	// Reopened, the lists and the credential's indices are as they were.
@@ -121,6 +126,21 @@ func TestStatus(t *testing.T) {
 	}
 	if _, err := w3c.Verify(ctx, signed, did.LocalResolver{}, opts); !errors.Is(err, w3c.ErrInput) {
 		t.Errorf("a malformed entry: %v", err)
+	}
+	// A VC 1.1 credential gets no entry: its context has no such terms.
+	v1 := deepCopy(t, cred)
+	v1["@context"] = []any{"https://www.w3.org/2018/credentials/v1"}
+	v1["id"], v1["issuanceDate"] = "urn:uuid:card-v1", "2026-01-01T00:00:00Z"
+	v1["type"] = []any{"VerifiableCredential"}
+	delete(v1, "validFrom")
+	delete(v1, "credentialSubject")
+	v1["credentialSubject"] = map[string]any{"id": "did:example:jeong"}
+	issued, err := is2.Issue(ctx, v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := issued["credentialStatus"]; ok {
+		t.Error("a VC 1.1 credential got a Bitstring Status List entry")
 	}
 	jose, _ := w3c.NewIssuer(k, w3c.JOSE, nil)
 	if err := jose.UseStatusLists(lists); err == nil {

@@ -54,8 +54,8 @@ type Issuer struct {
 	status *StatusLists
 }
 
-// UseStatusLists makes the issuer give every credential it issues that
-// has no credentialStatus an entry in each of l's lists. A vc+jwt issuer
+// UseStatusLists makes the issuer give every VC 2.0 credential it issues
+// that has no credentialStatus an entry in each of l's lists. A vc+jwt issuer
 // publishes no Bitstring Status List.
 func (is *Issuer) UseStatusLists(l *StatusLists) error {
 	if is.suite == JOSE {
@@ -107,7 +107,9 @@ func (is *Issuer) Issue(ctx context.Context, credential map[string]any) (map[str
 	if iss := issuerID(credential); iss != is.did {
 		return nil, fmt.Errorf("%w: %q; this issuer is %s", ErrNotIssuer, iss, is.did)
 	}
-	if _, has := credential["credentialStatus"]; is.status != nil && !has {
+	// Bitstring Status List entries are VC 2.0 terms: a 1.1 credential's
+	// context does not define them.
+	if _, has := credential["credentialStatus"]; is.status != nil && !has && !vcdm.IsV1(credential) {
 		id, _ := credential["id"].(string)
 		entries, err := is.status.entries(id)
 		if err != nil {
