@@ -138,10 +138,10 @@ func Canonicalize(doc map[string]any, lim Limits) (string, error) {
 	if err != nil {
 		return "", classify(err)
 	}
-	if err := absolute(expanded); err != nil {
+	if err := absoluteIDs(expanded); err != nil {
 		return "", err
 	}
-	ds, err := ld.NewJsonLdApi().ToRDF(expanded, opts)
+	ds, err := toRDF(expanded)
 	if err != nil {
 		return "", classify(err)
 	}
@@ -255,17 +255,17 @@ func expand(doc map[string]any, opts *ld.JsonLdOptions) ([]any, error) {
 	}
 }
 
-// absolute checks, in the expanded form, that every type and node
+// absoluteIDs checks, in the expanded form, that every type and node
 // identifier is an absolute IRI or a blank node: JSON-LD to RDF drops what
 // is not (a type no context defines, where no @vocab applies, expands to
 // a relative IRI), and what is dropped is not signed. Safe mode catches
 // undefined terms in property position only.
-func absolute(v any) error {
+func absoluteIDs(v any) error {
 	ok := func(s string) bool { return strings.HasPrefix(s, "_:") || strings.Contains(s, ":") }
 	switch x := v.(type) {
 	case []any:
 		for _, e := range x {
-			if err := absolute(e); err != nil {
+			if err := absoluteIDs(e); err != nil {
 				return err
 			}
 		}
@@ -282,12 +282,12 @@ func absolute(v any) error {
 					types = []any{s}
 				}
 				for _, t := range types {
-					if s, isString := t.(string); isString && !ok(s) {
+					if s, isString := t.(string); isString && s != "@json" && !ok(s) {
 						return fmt.Errorf("%w: the type %q is not defined by any context (data would be dropped)", ErrInvalid, s)
 					}
 				}
 			default:
-				if err := absolute(e); err != nil {
+				if err := absoluteIDs(e); err != nil {
 					return err
 				}
 			}
