@@ -235,8 +235,10 @@ func hashData(unsecured, proof map[string]any, su suite, lim jsonld.Limits) ([]b
 	if err != nil {
 		return nil, fmt.Errorf("dataintegrity: the document: %w", err)
 	}
-	tconf, err := transform(config, su, lim)
-	if err != nil {
+	var tconf []byte
+	if nq, ok := proofConfigNQuads(config); ok && su.rdfc {
+		tconf = []byte(nq)
+	} else if tconf, err = transform(config, su, lim); err != nil {
 		return nil, fmt.Errorf("dataintegrity: the proof configuration: %w", err)
 	}
 	ph, dh := sha256.Sum256(tconf), sha256.Sum256(tdoc)
