@@ -29,7 +29,12 @@ type Catalogue struct {
 	types   []*Type
 	byVCT   map[string]*Type
 	issuers map[string]IssuerKind
+	common  []byte // common.json as written
 }
+
+// CommonSchema returns the shared definitions (common.json, $id
+// urn:seoulid:schema:common:1) that the types' schemas refer to.
+func (c *Catalogue) CommonSchema() json.RawMessage { return append(json.RawMessage(nil), c.common...) }
 
 // ErrUnknownType is returned for a vct the catalogue does not define.
 var ErrUnknownType = errors.New("unknown credential type")
@@ -131,7 +136,7 @@ func Load(fsys fs.FS) (*Catalogue, error) {
 	if id, _ := common["$id"].(string); id != commonID {
 		return nil, fmt.Errorf("%w: common.json: $id is %q, want %q", ErrCatalogue, id, commonID)
 	}
-	cat := &Catalogue{byVCT: map[string]*Type{}, issuers: map[string]IssuerKind{}}
+	cat := &Catalogue{byVCT: map[string]*Type{}, issuers: map[string]IssuerKind{}, common: commonRaw}
 	for id, label := range issuers {
 		if label[Korean] == "" || label[English] == "" {
 			complain("issuers.json", "%s lacks a ko or en label", id)

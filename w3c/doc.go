@@ -5,6 +5,15 @@
 // application/vc+jwt (VC-JOSE-COSE), and presentations with an
 // authentication proof bound to a challenge and a domain.
 //
+// FromCatalogue makes the W3C credential of any type of seoulid's
+// catalogue (package schemas): the VC 2.0 context and seoulid's own
+// (ContextSeoulID, a @vocab for the catalogue's claims), the type's name in
+// Korean and English, its validity, a credentialSchema (CredentialSchema:
+// the catalogue's JSON Schema of the claims, bundled) and the claims,
+// checked. Bitstring Status Lists (StatusLists) give an issuer's
+// credentials their revocation and suspension entries, and Verify reads
+// them through a StatusSource.
+//
 // It is transport-free: w3c/vcapi is its VC-API HTTP face.
 //
 // What Verify checks, in order: the data model; the securing mechanism

@@ -235,7 +235,7 @@ func faces(t *testing.T) []face {
 		{file: "portal.openapi.json", handler: vs, params: map[string]string{"id": "clinic-medication-list", "file": "portal.css"}, source: []string{"../../verifier/portal"}},
 		{file: "wallet.openapi.json", handler: wh, params: map[string]string{"id": "x", "offer": "x", "consent": "x", "file": "wallet.css"}, host: "127.0.0.1:8780", source: []string{"../../wallet/web"}},
 		{file: "ops.openapi.json", handler: ops.New("test").Handler(http.NotFoundHandler()), source: []string{"../../internal/ops"}},
-		{file: "vcapi.openapi.json", handler: vcapiHandler(t), params: map[string]string{"name": dataintegrity.EdDSARDFC2022, "purpose": "revocation"}, source: []string{"../../w3c/vcapi"}},
+		{file: "vcapi.openapi.json", handler: vcapiHandler(t), params: map[string]string{"name": dataintegrity.EdDSARDFC2022, "purpose": "revocation", "id": "seoul-citizen-card-v1"}, source: []string{"../../w3c/vcapi"}},
 	}
 }
 

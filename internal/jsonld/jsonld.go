@@ -24,6 +24,9 @@ var contextFiles = map[string]string{
 	"https://www.w3.org/2018/credentials/examples/v1": "credentials-examples-v1.jsonld",
 	"https://w3id.org/security/data-integrity/v2":     "data-integrity-v2.jsonld",
 	"https://w3id.org/security/multikey/v1":           "multikey-v1.jsonld",
+	// seoulid's own: the vocabulary of the catalogue's claims and types
+	// (w3c.ContextSeoulID).
+	"https://seoulid.github.io/ns/credentials/v1": "seoulid-v1.jsonld",
 }
 
 // The errors Canonicalize returns, wrapped with detail.

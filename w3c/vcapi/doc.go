@@ -8,6 +8,7 @@
 //	POST /credentials/status                         revoke, suspend or reinstate a credential
 //	GET  /status-lists/{name}/{purpose}              an issuer's BitstringStatusListCredential
 //	POST /status-lists/{name}/{purpose}/publish      publish it (204: lists are served as they are)
+//	GET  /schemas/{id}                               the credential schema of a catalogue type (w3c.SchemaID)
 //
 // Bodies are JSON (application/json or application/ld+json) of at most
 // MaxBodyBytes, parsed strictly (duplicate names refused). Issuing answers

@@ -12,6 +12,7 @@ import (
 	"sort"
 
 	"github.com/seoulid/seoulid/internal/jsonx"
+	"github.com/seoulid/seoulid/schemas"
 	"github.com/seoulid/seoulid/w3c"
 )
 
@@ -60,6 +61,7 @@ func New(cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("POST /credentials/status", h.setStatus)
 	h.mux.HandleFunc("GET /status-lists/{name}/{purpose}", h.statusList)
 	h.mux.HandleFunc("POST /status-lists/{name}/{purpose}/publish", h.publish)
+	h.mux.HandleFunc("GET /schemas/{id}", h.schema)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, http.StatusNotFound, "no such endpoint")
 	})
@@ -368,3 +370,27 @@ func (s HTTPStatus) StatusListCredential(ctx context.Context, url string) (map[s
 // bitstringMaxCredential bounds a fetched status list credential: the
 // encoded list's limit and room for the rest.
 const bitstringMaxCredential = 1<<20 + 64<<10
+
+// schema serves the credential schema of a catalogue type, by SLUG-vMAJOR
+// (w3c.SchemaID), as application/schema+json.
+func (h *Handler) schema(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	for _, ty := range schemas.Default().Types() {
+		if w3c.SchemaID(ty) != id {
+			continue
+		}
+		doc, err := w3c.CredentialSchema(ty, "")
+		if err == nil {
+			var b []byte
+			if b, err = jsonx.Marshal(doc); err == nil {
+				w.Header().Set("Content-Type", "application/schema+json")
+				w.Write(b)
+				return
+			}
+		}
+		h.log.Error("vcapi: a credential schema", "id", id, "err", err)
+		h.fail(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	h.fail(w, http.StatusNotFound, "no credential schema "+id)
+}

@@ -194,3 +194,18 @@ func TestStatusEndpoints(t *testing.T) {
 		}
 	}
 }
+
+func TestSchemaEndpoint(t *testing.T) {
+	h, _ := handler(t)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/schemas/seoul-citizen-card-v1", nil))
+	var doc map[string]any
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &doc) != nil || doc["properties"] == nil {
+		t.Errorf("%d %s", rec.Code, rec.Body.String())
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/schemas/nothing-v9", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("an unknown schema: %d", rec.Code)
+	}
+}
