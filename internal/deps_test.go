@@ -37,7 +37,7 @@ var allowed = map[string][]string{
 	"internal/jcs":                {"internal/jsonx"},
 	"internal/bitstring":          {},
 	"internal/vcdm":               {"internal/did", "internal/jsonx", "internal/jws", "internal/keys"},
-	"internal/jsonld":             {"internal/jsonx"},
+	"internal/jsonld":             {"internal/jsonx", "internal/jcs"},
 	"internal/dataintegrity":      {"internal/did", "internal/jcs", "internal/jsonld", "internal/keys"},
 }
 
