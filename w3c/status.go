@@ -306,7 +306,7 @@ func checkStatus(ctx context.Context, vc map[string]any, r Resolver, src StatusS
 		if err != nil {
 			return nil, fmt.Errorf("%w: the list %s: %w", ErrStatus, listURL, err)
 		}
-		if sv.Issuer != issuerID(vc) {
+		if sv.Issuer != vcdm.IssuerID(vc) {
 			return nil, fmt.Errorf("%w: the list %s is issued by %s, not by the credential's issuer", ErrStatus, listURL, sv.Issuer)
 		}
 		subject, _ := slc["credentialSubject"].(map[string]any)

@@ -104,7 +104,7 @@ func (is *Issuer) Issue(ctx context.Context, credential map[string]any) (map[str
 	if _, ok := credential["proof"]; ok {
 		return nil, fmt.Errorf("%w: the credential already has a proof", ErrInput)
 	}
-	if iss := issuerID(credential); iss != is.did {
+	if iss := vcdm.IssuerID(credential); iss != is.did {
 		return nil, fmt.Errorf("%w: %q; this issuer is %s", ErrNotIssuer, iss, is.did)
 	}
 	// Bitstring Status List entries are VC 2.0 terms: a 1.1 credential's
@@ -142,17 +142,6 @@ func Envelope(token string) map[string]any {
 		"type":     "EnvelopedVerifiableCredential",
 		"id":       "data:" + vcdm.MediaTypeVCJWT + "," + token,
 	}
-}
-
-func issuerID(doc map[string]any) string {
-	switch iss := doc["issuer"].(type) {
-	case string:
-		return iss
-	case map[string]any:
-		s, _ := iss["id"].(string)
-		return s
-	}
-	return ""
 }
 
 // VerifyOptions tune Verify.
@@ -223,7 +212,7 @@ func verifyCredential(ctx context.Context, vc map[string]any, r Resolver, opts V
 		if err := checkValidity(cred, opts); err != nil {
 			return nil, err
 		}
-		return &Verified{Credential: cred, Issuer: issuerID(cred), Mechanism: JOSE, Checks: []string{"proof", "validity"}}, nil
+		return &Verified{Credential: cred, Issuer: vcdm.IssuerID(cred), Mechanism: JOSE, Checks: []string{"proof", "validity"}}, nil
 	}
 	if err := vcdm.Check(vc); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)
@@ -235,7 +224,7 @@ func verifyCredential(ctx context.Context, vc map[string]any, r Resolver, opts V
 	// Every proof verified. An issuer that is a DID must have made one of
 	// them; an issuer that is another URL (https://…) publishes no keys
 	// this verifier can bind to, which the result says.
-	iss := issuerID(vc)
+	iss := vcdm.IssuerID(vc)
 	var warnings []string
 	i := slices.IndexFunc(set, func(v *dataintegrity.Verified) bool {
 		d, _, _ := strings.Cut(v.VerificationMethod, "#")
@@ -341,7 +330,7 @@ func VerifyPresentation(ctx context.Context, vp map[string]any, r Resolver, opts
 			return nil, fmt.Errorf("%w: %w", ErrProof, err)
 		}
 		out.Holder, _, _ = strings.Cut(v.VerificationMethod, "#")
-		if h := issuerID(map[string]any{"issuer": vp["holder"]}); h != "" && h != out.Holder {
+		if h := vcdm.IssuerID(map[string]any{"issuer": vp["holder"]}); h != "" && h != out.Holder {
 			return nil, fmt.Errorf("%w: signed by %s, not by the holder %s", ErrProof, out.Holder, h)
 		}
 	} else if opts.Challenge != "" {

@@ -199,15 +199,7 @@ func (a *app) serveIssuer(ctx context.Context, f *serveFlags) error {
 	} else if made {
 		fmt.Fprintf(a.stdout, "created the first operator; its token is in %s (readable by its owner only): use it with --token-file, and add other operators from the back office\n", tokenFile)
 	}
-	hs := &http.Server{
-		Handler:           o.Handler(srv),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       time.Minute,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.With("module", "http").Handler(), slog.LevelWarn),
-	}
+	hs := newServiceServer(o.Handler(srv), logger, 30*time.Second)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	pubCtx, cancelPub := context.WithCancel(ctx)

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -103,5 +105,20 @@ func pingNode(remote *node.Remote) func(context.Context) error {
 	return func(ctx context.Context) error {
 		_, err := remote.ChainID(ctx)
 		return err
+	}
+}
+
+// newServiceServer is the HTTP server of a serving command: bounded
+// header, read, write (writeTimeout) and idle times, 16 KiB of headers,
+// and the server's own errors logged as warnings.
+func newServiceServer(h http.Handler, logger *slog.Logger, writeTimeout time.Duration) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.With("module", "http").Handler(), slog.LevelWarn),
 	}
 }

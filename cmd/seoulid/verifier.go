@@ -146,12 +146,8 @@ func (a *app) serveVerifier(ctx context.Context, f *verifierFlags) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{
-		Handler:           o.Handler(srv),
-		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 90 * time.Second,
-		IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10,
-		ErrorLog: slog.NewLogLogger(logger.With("module", "http").Handler(), slog.LevelWarn),
-	}
+	// Long enough for a decision's long poll.
+	hs := newServiceServer(o.Handler(srv), logger, 90*time.Second)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	purgeCtx, cancelPurge := context.WithCancel(ctx)

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -215,15 +214,7 @@ func (a *app) serveW3C(ctx context.Context, f *w3cServeFlags) error {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "verify: %s/credentials/verify  %s/presentations/verify\n", base, base)
-	hs := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       time.Minute,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.With("module", "http").Handler(), slog.LevelWarn),
-	}
+	hs := newServiceServer(h, logger, 30*time.Second)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	logger.Info("VC-API running", "url", base)

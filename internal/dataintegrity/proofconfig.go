@@ -3,6 +3,8 @@ package dataintegrity
 import (
 	"slices"
 	"strings"
+
+	"github.com/seoulid/seoulid/internal/jsonld"
 )
 
 // The IRIs of a Data Integrity proof configuration, as the VC 2.0
@@ -65,7 +67,7 @@ func proofConfigNQuads(config map[string]any) (string, bool) {
 	}
 	iri := func(v any) (string, bool) {
 		s, ok := v.(string)
-		if !ok || !absoluteIRI(s) {
+		if !ok || !jsonld.AbsoluteIRI(s) {
 			return "", false
 		}
 		return "<" + escape(s) + ">", true
@@ -140,21 +142,4 @@ func escape(s string) string {
 	}
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`)
 	return r.Replace(s)
-}
-
-// absoluteIRI reports whether s is an absolute IRI's shape: a scheme, a
-// colon, no white space or characters N-Quads forbids in an IRI.
-func absoluteIRI(s string) bool {
-	colon := strings.IndexByte(s, ':')
-	if colon < 1 {
-		return false
-	}
-	for i := 0; i < colon; i++ {
-		c := s[i]
-		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
-			return false
-		}
-	}
-	return !strings.ContainsAny(s, " \t\n\r\f\v<>\"{}|^`\\")
 }

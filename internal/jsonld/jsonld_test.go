@@ -167,10 +167,10 @@ func TestToRDFAsJSONGold(t *testing.T) {
 func TestAbsolute(t *testing.T) {
 	for s, want := range map[string]bool{
 		"https://example.com/x": true, "did:key:z6Mk": true, "urn:uuid:1": true, "a+b.c-d:x": true,
-		"": false, ":x": false, "1a:x": false, "relative": false, "a b:x": false, "https://ex ample": false, "_:b0": false,
+		"": false, ":x": false, "1a:x": false, "relative": false, "a b:x": false, "https://ex ample": false, "_:b0": false, "https://a/<b>": false, `https://a/"b`: false,
 	} {
-		if absolute(s) != want {
-			t.Errorf("absolute(%q) = %v", s, !want)
+		if AbsoluteIRI(s) != want {
+			t.Errorf("AbsoluteIRI(%q) = %v", s, !want)
 		}
 	}
 }

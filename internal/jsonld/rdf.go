@@ -29,10 +29,11 @@ const (
 	xsdDouble     = xsdNS + "double"
 )
 
-// absolute reports whether s has the shape of an absolute IRI as JSON-LD
-// processors test it (RFC 3987 §2.2): a scheme (a letter, then letters,
-// digits, "+", "-", "."), a colon, and no white space.
-func absolute(s string) bool {
+// AbsoluteIRI reports whether s has the shape of an absolute IRI (RFC
+// 3987 §2.2): a scheme (a letter, then letters, digits, "+", "-", "."), a
+// colon, and none of the characters an IRI cannot hold (white space,
+// <>"{}|^` and backslash).
+func AbsoluteIRI(s string) bool {
 	colon := strings.IndexByte(s, ':')
 	if colon < 1 {
 		return false
@@ -44,7 +45,7 @@ func absolute(s string) bool {
 			return false
 		}
 	}
-	return !strings.ContainsAny(s[colon:], " \t\n\r\f\v")
+	return !strings.ContainsAny(s[colon:], " \t\n\r\f\v<>\"{}|^`\\")
 }
 
 // toRDF is the Deserialize JSON-LD to RDF algorithm (JSON-LD 1.1 API §8.1)
@@ -111,7 +112,7 @@ func toRDF(expanded []any) (*ld.RDFDataset, error) {
 }
 
 // isNode reports whether s names a node: a blank node or an absolute IRI.
-func isNode(s string) bool { return strings.HasPrefix(s, "_:") || absolute(s) }
+func isNode(s string) bool { return strings.HasPrefix(s, "_:") || AbsoluteIRI(s) }
 
 func nodeOf(s string) ld.Node {
 	if strings.HasPrefix(s, "_:") {
@@ -140,7 +141,7 @@ func objectToRDF(item any, issuer *ld.IdentifierIssuer, graph string, quads []*l
 		return nodeOf(id), quads, nil
 	}
 	datatype, _ := m["@type"].(string)
-	if datatype != "" && datatype != "@json" && !absolute(datatype) {
+	if datatype != "" && datatype != "@json" && !AbsoluteIRI(datatype) {
 		return nil, quads, fmt.Errorf("%w: the datatype %q is not an absolute IRI", ErrInvalid, datatype)
 	}
 	lit := func(v, dflt string) (ld.Node, []*ld.Quad, error) {

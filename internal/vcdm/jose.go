@@ -28,8 +28,9 @@ type Resolver interface {
 	Resolve(ctx context.Context, did string) (*did.Document, error)
 }
 
-// issuerID returns the credential's issuer URL.
-func issuerID(doc map[string]any) string {
+// IssuerID returns the credential's issuer URL: the issuer property, or
+// its id when it is an object ("" when neither).
+func IssuerID(doc map[string]any) string {
 	switch iss := doc["issuer"].(type) {
 	case string:
 		return iss
@@ -51,7 +52,7 @@ func SignJOSE(ctx context.Context, doc map[string]any, s jws.Signer) (string, er
 		return "", fmt.Errorf("%w: an enveloped credential carries no embedded proof", ErrInvalid)
 	}
 	d, _, _ := strings.Cut(s.KeyID(), "#")
-	if iss := issuerID(doc); iss != d {
+	if iss := IssuerID(doc); iss != d {
 		return "", fmt.Errorf("vcdm: the credential's issuer %q is not the signer's DID %q", iss, d)
 	}
 	payload, err := jsonx.Marshal(doc)
@@ -106,7 +107,7 @@ func VerifyJOSE(ctx context.Context, token string, r Resolver, algs []keys.Algor
 	if _, ok := cred["proof"]; ok {
 		return nil, fmt.Errorf("%w: an enveloped credential carries no embedded proof", ErrInvalid)
 	}
-	if iss := issuerID(cred); iss != d {
+	if iss := IssuerID(cred); iss != d {
 		return nil, fmt.Errorf("%w: the credential's issuer %q did not sign it (%s did)", ErrJOSE, iss, d)
 	}
 	return cred, nil

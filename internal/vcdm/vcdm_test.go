@@ -157,7 +157,7 @@ func FuzzVerifyJOSE(f *testing.F) {
 		// (Each fuzzing process makes its own key: the seed verifies only in
 		// the process that signed it.)
 		got, err := VerifyJOSE(context.Background(), s, did.LocalResolver{}, []keys.Algorithm{keys.EdDSA})
-		if err == nil && (Check(got) != nil || !strings.HasPrefix(issuerID(got), "did:key:")) {
+		if err == nil && (Check(got) != nil || !strings.HasPrefix(IssuerID(got), "did:key:")) {
 			t.Fatalf("verified %v", got)
 		}
 	})
