@@ -107,3 +107,34 @@ func roundTrip(t *testing.T, v any) any {
 func jsonMarshal(v any) ([]byte, error) { return jsonx.Marshal(v) }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+type trustOnly map[string]bool
+
+func (t trustOnly) IssuerAuthorised(_ context.Context, _, vct string) (bool, error) { return t[vct], nil }
+
+// CatalogueOnly: the catalogue's types the ledger authorises, with claims
+// the catalogue accepts, and nothing else.
+func TestCatalogueOnly(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	is, _ := w3c.NewIssuer(didKey(t, keys.EdDSA), dataintegrity.EdDSAJCS2022, nil)
+	card, _ := schemas.Default().Lookup("urn:seoulid:vct:seoul-citizen-card:1")
+	med, _ := schemas.Default().Lookup("urn:seoulid:vct:medication-list:1")
+	is.CatalogueOnly(trustOnly{card.VCT: true})
+	ok, _ := w3c.FromCatalogue(card, is.DID(), "", card.Example(), "https://x/schemas", now)
+	if _, err := is.Issue(ctx, ok); err != nil {
+		t.Fatal(err)
+	}
+	notAuthorised, _ := w3c.FromCatalogue(med, is.DID(), "", med.Example(), "https://x/schemas", now)
+	if _, err := is.Issue(ctx, notAuthorised); !errors.Is(err, w3c.ErrNotAuthorised) {
+		t.Errorf("a type not authorised: %v", err)
+	}
+	if _, err := is.Issue(ctx, credential(t, is.DID())); !errors.Is(err, w3c.ErrNotAuthorised) {
+		t.Errorf("not a catalogue type: %v", err)
+	}
+	bad, _ := w3c.FromCatalogue(card, is.DID(), "", card.Example(), "https://x/schemas", now)
+	bad["credentialSubject"].(map[string]any)["unexpected"] = true
+	if _, err := is.Issue(ctx, bad); !errors.Is(err, w3c.ErrInput) {
+		t.Errorf("claims the catalogue refuses: %v", err)
+	}
+}

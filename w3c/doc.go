@@ -14,6 +14,10 @@
 // credentials their revocation and suspension entries, and Verify reads
 // them through a StatusSource.
 //
+// An agency issues as its did:seoul with CatalogueOnly: only the
+// catalogue's types, and only those the ledger authorises it for
+// (AgencyIssuers makes them from its key).
+//
 // It is transport-free: w3c/vcapi is its VC-API HTTP face.
 //
 // What Verify checks, in order: the data model; the securing mechanism

@@ -52,6 +52,7 @@ type Issuer struct {
 	suite  string
 	now    func() time.Time
 	status *StatusLists
+	trust  Trust // nil: any credential naming this issuer (CatalogueOnly)
 }
 
 // UseStatusLists makes the issuer give every VC 2.0 credential it issues
@@ -106,6 +107,9 @@ func (is *Issuer) Issue(ctx context.Context, credential map[string]any) (map[str
 	}
 	if iss := vcdm.IssuerID(credential); iss != is.did {
 		return nil, fmt.Errorf("%w: %q; this issuer is %s", ErrNotIssuer, iss, is.did)
+	}
+	if err := is.allowed(ctx, credential); err != nil {
+		return nil, err
 	}
 	// Bitstring Status List entries are VC 2.0 terms: a 1.1 credential's
 	// context does not define them.

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,6 +52,7 @@ var w3cIssuers = []struct {
 
 type w3cServeFlags struct {
 	dataDir, httpAddr, nodeURL, level, url string
+	issuerKey, tokenFile                   string
 	tlsDev                                 bool
 	tls                                    tlsFlags
 }
@@ -82,12 +86,38 @@ the ledger; did:key and did:jwk always are, locally.`,
 	cmd.Flags().StringVar(&f.dataDir, "data-dir", "", "where the issuers' keys are kept (required)")
 	cmd.Flags().StringVar(&f.httpAddr, "http", "127.0.0.1:8420", "listen address")
 	cmd.Flags().StringVar(&f.nodeURL, "node", "", "a registry node's RPC URL, to resolve did:seoul")
+	cmd.Flags().StringVar(&f.issuerKey, "issuer-key", "", "an agency's did:seoul key (private JWK, kid its DID URL): adds agency-… issuers that issue only the catalogue types the ledger authorises it for (needs --node)")
+	cmd.Flags().StringVar(&f.tokenFile, "token-file", "", "the operator's bearer token that issuing and changing a status need (made, mode 0600, when absent); default DIR/operator-token with --issuer-key, none without")
 	cmd.Flags().StringVar(&f.url, "url", "", "the public base URL (default: scheme://ADDR of --http); status list URLs in credentials start with it")
 	cmd.Flags().BoolVar(&f.tlsDev, "tls-dev", false, "serve HTTPS with a certificate of a local development CA (DIR/tls)")
 	cmd.Flags().StringVar(&f.level, "log-level", "info", "debug, info, warn or error")
 	f.tls.register(cmd.Flags())
 	_ = cmd.MarkFlagRequired("data-dir")
 	return cmd
+}
+
+// operatorToken reads the bearer token in file, making a random one
+// (mode 0600) when the file does not exist.
+func operatorToken(file string) (string, error) {
+	b, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		raw := make([]byte, 32)
+		if _, err := rand.Read(raw); err != nil {
+			return "", err
+		}
+		tok := base64.RawURLEncoding.EncodeToString(raw)
+		if err := atomicfile.Write(file, []byte(tok+"\n"), 0o600); err != nil {
+			return "", fmt.Errorf("--token-file: %w", describePathErr(err))
+		}
+		return tok, nil
+	} else if err != nil {
+		return "", fmt.Errorf("--token-file: %w", describePathErr(err))
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("--token-file %s is empty", file)
+	}
+	return tok, nil
 }
 
 // w3cKey reads DIR/NAME.jwk, making it (alg, a did:key, mode 0600) on
@@ -134,12 +164,18 @@ func (a *app) serveW3C(ctx context.Context, f *w3cServeFlags) error {
 	}
 	logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: lv}))
 	var resolver w3c.Resolver = did.LocalResolver{}
+	var remote *node.Remote
 	if f.nodeURL != "" {
-		remote, err := node.Dial(f.nodeURL)
-		if err != nil {
+		if remote, err = node.Dial(f.nodeURL); err != nil {
 			return usageError{fmt.Errorf("--node: %w", err)}
 		}
 		resolver = remote
+	}
+	if f.issuerKey != "" && remote == nil {
+		return usageError{errors.New("--issuer-key needs --node: the ledger says which types the agency may issue")}
+	}
+	if f.issuerKey != "" && f.tokenFile == "" {
+		f.tokenFile = filepath.Join(f.dataDir, "operator-token")
 	}
 	var ln net.Listener
 	scheme := "http"
@@ -198,22 +234,48 @@ func (a *app) serveW3C(ctx context.Context, f *w3cServeFlags) error {
 		issuers[i.name] = is
 		all = append(all, is)
 	}
+	if f.issuerKey != "" {
+		agency, err := w3c.AgencyIssuers(f.issuerKey, f.dataDir, base, remote)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		for name, is := range agency {
+			issuers[name] = is
+			all = append(all, is)
+		}
+	}
+	token := ""
+	if f.tokenFile != "" {
+		if token, err = operatorToken(f.tokenFile); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	status := w3c.LocalStatus{Issuers: all, Fallback: vcapi.HTTPStatus{Client: safehttp.Client(safehttp.Options{})}}
 	h, err := vcapi.New(vcapi.Config{Issuers: issuers, Default: dataintegrity.EdDSARDFC2022, Resolver: resolver, Logger: logger,
-		Verify: w3c.VerifyOptions{Status: status}})
+		Verify: w3c.VerifyOptions{Status: status}, Token: token})
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	var tb table
 	tb.add("ISSUER", "DID", "ENDPOINT")
-	for _, i := range w3cIssuers {
-		tb.add(i.name, issuers[i.name].DID(), base+"/issuers/"+i.name+"/credentials/issue")
+	names := make([]string, 0, len(issuers))
+	for n := range issuers {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		tb.add(n, issuers[n].DID(), base+"/issuers/"+n+"/credentials/issue")
 	}
 	if err := tb.write(a.stdout); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "verify: %s/credentials/verify  %s/presentations/verify\n", base, base)
+	if f.tokenFile != "" {
+		fmt.Fprintf(a.stdout, "issuing and changing a status need the bearer token in %s\n", f.tokenFile)
+	}
 	hs := newServiceServer(h, logger, 30*time.Second)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

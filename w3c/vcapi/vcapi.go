@@ -2,6 +2,7 @@ package vcapi
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -33,6 +34,11 @@ type Config struct {
 	Verify w3c.VerifyOptions
 	// Logger logs failures of the server's own; nil discards.
 	Logger *slog.Logger
+	// Token, when not "", is the bearer token (RFC 6750) that issuing and
+	// changing a status require; "" leaves them open (a test server of
+	// did:key issuers). Verifying and reading lists and schemas never need
+	// it.
+	Token string
 }
 
 // Handler serves the VC-API.
@@ -54,11 +60,11 @@ func New(cfg Config) (*Handler, error) {
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
-	h.mux.HandleFunc("POST /credentials/issue", func(w http.ResponseWriter, r *http.Request) { h.issue(w, r, cfg.Default) })
-	h.mux.HandleFunc("POST /issuers/{name}/credentials/issue", func(w http.ResponseWriter, r *http.Request) { h.issue(w, r, r.PathValue("name")) })
+	h.mux.HandleFunc("POST /credentials/issue", h.authorized(func(w http.ResponseWriter, r *http.Request) { h.issue(w, r, cfg.Default) }))
+	h.mux.HandleFunc("POST /issuers/{name}/credentials/issue", h.authorized(func(w http.ResponseWriter, r *http.Request) { h.issue(w, r, r.PathValue("name")) }))
 	h.mux.HandleFunc("POST /credentials/verify", h.verify)
 	h.mux.HandleFunc("POST /presentations/verify", h.verifyPresentation)
-	h.mux.HandleFunc("POST /credentials/status", h.setStatus)
+	h.mux.HandleFunc("POST /credentials/status", h.authorized(h.setStatus))
 	h.mux.HandleFunc("GET /status-lists/{name}/{purpose}", h.statusList)
 	h.mux.HandleFunc("POST /status-lists/{name}/{purpose}/publish", h.publish)
 	h.mux.HandleFunc("GET /schemas/{id}", h.schema)
@@ -66,6 +72,24 @@ func New(cfg Config) (*Handler, error) {
 		h.fail(w, http.StatusNotFound, "no such endpoint")
 	})
 	return h, nil
+}
+
+// authorized wraps fn with the bearer token check of Config.Token
+// (RFC 6750 §2.1; 401 with WWW-Authenticate as §3 says).
+func (h *Handler) authorized(fn http.HandlerFunc) http.HandlerFunc {
+	if h.cfg.Token == "" {
+		return fn
+	}
+	want := []byte("Bearer " + h.cfg.Token)
+	return func(w http.ResponseWriter, r *http.Request) {
+		got := r.Header.Values("Authorization")
+		if len(got) != 1 || subtle.ConstantTimeCompare([]byte(got[0]), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="seoulid-vcapi"`)
+			h.fail(w, http.StatusUnauthorized, "issuing and changing a status need the operator's bearer token")
+			return
+		}
+		fn(w, r)
+	}
 }
 
 // Names returns the issuers' names, sorted.

@@ -209,3 +209,39 @@ func TestSchemaEndpoint(t *testing.T) {
 		t.Errorf("an unknown schema: %d", rec.Code)
 	}
 }
+
+// With a token, issuing and changing a status need it; verifying does not.
+func TestToken(t *testing.T) {
+	k, _ := keys.Generate(keys.EdDSA)
+	d := did.KeyDID(k.Public())
+	k = k.WithKeyID(d + "#" + strings.TrimPrefix(d, "did:key:"))
+	is, _ := w3c.NewIssuer(k, dataintegrity.EdDSARDFC2022, nil)
+	h, err := vcapi.New(vcapi.Config{Issuers: map[string]*w3c.Issuer{"a": is}, Default: "a", Resolver: did.LocalResolver{}, Token: "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(path, auth string) int {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(`{"credential":`+credentialJSON(d)+`}`))
+		req.Header.Set("Content-Type", "application/json")
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		h.ServeHTTP(rec, req)
+		if rec.Code == http.StatusUnauthorized && rec.Header().Get("WWW-Authenticate") == "" {
+			t.Errorf("401 without WWW-Authenticate")
+		}
+		return rec.Code
+	}
+	for auth, want := range map[string]int{"": http.StatusUnauthorized, "Bearer wrong": http.StatusUnauthorized, "Basic s3cret": http.StatusUnauthorized, "Bearer s3cret": http.StatusCreated} {
+		if got := send("/credentials/issue", auth); got != want {
+			t.Errorf("issue with %q: %d, want %d", auth, got, want)
+		}
+	}
+	if got := send("/credentials/status", ""); got != http.StatusUnauthorized {
+		t.Errorf("status without the token: %d", got)
+	}
+	if code, _ := post(t, h, "/credentials/verify", `{"verifiableCredential":`+credentialJSON(d)+`}`); code == http.StatusUnauthorized {
+		t.Error("verifying needed the token")
+	}
+}
