@@ -110,7 +110,9 @@ func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
 type trustOnly map[string]bool
 
-func (t trustOnly) IssuerAuthorised(_ context.Context, _, vct string) (bool, error) { return t[vct], nil }
+func (t trustOnly) IssuerAuthorised(_ context.Context, _, vct string) (bool, error) {
+	return t[vct], nil
+}
 
 // CatalogueOnly: the catalogue's types the ledger authorises, with claims
 // the catalogue accepts, and nothing else.
