@@ -171,8 +171,9 @@ vc-di-ecdsa vectors 00781de. What does not pass, and why:
   ` + "`https://www.w3.org/ns/credentials/v2`" + ` match no published version of that context (the
   Recommendation's has SHA-256 ` + "`59955ced…2734`" + `), and the same fixture must be accepted in the positive
   tests and refused in the negative one; seoulid fetches nothing, so it does not check related resources.
-- **Enveloped presentations**: not implemented (the suite's fixture is a legacy ` + "`application/jwt`" + ` VP); the
-  VP verifier is not tagged for them, so those tests do not apply.
+- **Enveloped presentations**: seoulid verifies ` + "`application/vp+jwt`" + ` (VC-JOSE-COSE §3.2.1); the suite's
+  fixture is a legacy ` + "`application/jwt`" + ` presentation (typ JWT, a ` + "`vp`" + ` claim), which it refuses, so the VP
+  verifier is not tagged for those tests.
 - **Pending**: the ECDSA interoperability test (disabled by the suite); Bitstring Status List tests for
   ` + "`statusSize`" + ` > 1, ` + "`statusMessage`" + ` and ` + "`statusReference`" + `, which seoulid's lists do not use, and one test
   with no body.

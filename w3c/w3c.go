@@ -323,6 +323,9 @@ type VerifiedPresentation struct {
 // credential it holds (Verify). A presentation without a proof is
 // accepted only when no challenge is asked for.
 func VerifyPresentation(ctx context.Context, vp map[string]any, r Resolver, opts PresentationOptions) (*VerifiedPresentation, error) {
+	if t, _ := vp["type"].(string); t == "EnvelopedVerifiablePresentation" {
+		return verifyEnvelopedPresentation(ctx, vp, r, opts)
+	}
 	if err := vcdm.CheckPresentation(vp); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
@@ -340,6 +343,40 @@ func VerifyPresentation(ctx context.Context, vp map[string]any, r Resolver, opts
 	} else if opts.Challenge != "" {
 		return nil, fmt.Errorf("%w: a challenge was asked for and the presentation has no proof", ErrProof)
 	}
+	return verifyHeld(ctx, vp, out, r, opts)
+}
+
+// verifyEnvelopedPresentation verifies an EnvelopedVerifiablePresentation:
+// its @context includes VC 2.0's, its id is the data: URL of a vp+jwt
+// (VC-JOSE-COSE §3.2.1, vcdm.VerifyJOSEPresentation: the holder's
+// authentication key, nonce = challenge, aud = domain), then the
+// credentials it holds.
+func verifyEnvelopedPresentation(ctx context.Context, env map[string]any, r Resolver, opts PresentationOptions) (*VerifiedPresentation, error) {
+	c := env["@context"]
+	list, isList := c.([]any)
+	if !isList {
+		list = []any{c}
+	}
+	if !slices.Contains(list, any(vcdm.ContextV2)) {
+		return nil, fmt.Errorf("%w: an EnvelopedVerifiablePresentation's @context must include %s", ErrInput, vcdm.ContextV2)
+	}
+	id, _ := env["id"].(string)
+	tok, ok := strings.CutPrefix(id, "data:"+vcdm.MediaTypeVPJWT+",")
+	if !ok || tok == "" {
+		return nil, fmt.Errorf("%w: an EnvelopedVerifiablePresentation's id must be data:%s,…", ErrInput, vcdm.MediaTypeVPJWT)
+	}
+	vp, holder, err := vcdm.VerifyJOSEPresentation(ctx, tok, r, []keys.Algorithm{keys.EdDSA, keys.ES256}, opts.Challenge, opts.Domain)
+	switch {
+	case errors.Is(err, vcdm.ErrInvalid):
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", ErrProof, err)
+	}
+	return verifyHeld(ctx, vp, &VerifiedPresentation{Presentation: vp, Holder: holder}, r, opts)
+}
+
+// verifyHeld verifies every credential a presentation holds into out.
+func verifyHeld(ctx context.Context, vp map[string]any, out *VerifiedPresentation, r Resolver, opts PresentationOptions) (*VerifiedPresentation, error) {
 	creds := vp["verifiableCredential"]
 	var list []any
 	switch x := creds.(type) {

@@ -11,6 +11,7 @@ import (
 	"github.com/seoulid/seoulid/internal/did"
 	"github.com/seoulid/seoulid/internal/jsonx"
 	"github.com/seoulid/seoulid/internal/keys"
+	"github.com/seoulid/seoulid/internal/vcdm"
 	"github.com/seoulid/seoulid/w3c"
 )
 
@@ -189,5 +190,59 @@ func TestPresentation(t *testing.T) {
 	}
 	if _, err := w3c.VerifyPresentation(ctx, resigned, did.LocalResolver{}, opts); !errors.Is(err, w3c.ErrProof) {
 		t.Errorf("a presentation of a changed credential: %v", err)
+	}
+}
+
+// An enveloped presentation (vp+jwt) by its holder, holding an enveloped
+// credential, verifies for its nonce and aud; changed, for another
+// challenge, or signed by someone other than its holder, it does not.
+func TestEnvelopedPresentation(t *testing.T) {
+	ctx := context.Background()
+	issuerKey, holder := didKey(t, keys.EdDSA), didKey(t, keys.ES256)
+	is, _ := w3c.NewIssuer(issuerKey, w3c.JOSE, nil)
+	vc, err := is.Issue(ctx, credential(t, is.DID()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	holderDID, _, _ := strings.Cut(holder.KeyID(), "#")
+	vp := map[string]any{"@context": []any{"https://www.w3.org/ns/credentials/v2"}, "type": []any{"VerifiablePresentation"},
+		"holder": holderDID, "verifiableCredential": []any{vc}}
+	envelope := func(k *keys.PrivateKey, doc map[string]any) map[string]any {
+		tok, err := vcdm.SignJOSEPresentation(ctx, doc, k, "n-1", "portal.seoul.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[string]any{"@context": []any{"https://www.w3.org/ns/credentials/v2"}, "type": "EnvelopedVerifiablePresentation", "id": "data:application/vp+jwt," + tok}
+	}
+	opts := w3c.PresentationOptions{Challenge: "n-1", Domain: "portal.seoul.example", VerifyOptions: w3c.VerifyOptions{Now: func() time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) }}}
+	got, err := w3c.VerifyPresentation(ctx, envelope(holder, vp), did.LocalResolver{}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Holder != holderDID || len(got.Credentials) != 1 || got.Credentials[0].Mechanism != w3c.JOSE {
+		t.Errorf("verified %+v", got)
+	}
+	other := opts
+	other.Challenge = "n-2"
+	if _, err := w3c.VerifyPresentation(ctx, envelope(holder, vp), did.LocalResolver{}, other); !errors.Is(err, w3c.ErrProof) {
+		t.Errorf("another challenge: %v", err)
+	}
+	noHolder := deepCopy(t, vp)
+	delete(noHolder, "holder")
+	if _, err := w3c.VerifyPresentation(ctx, envelope(didKey(t, keys.EdDSA), noHolder), did.LocalResolver{}, opts); err != nil {
+		t.Errorf("a presentation naming no holder, by any key: %v", err)
+	}
+	forged := envelope(holder, vp)
+	forged["id"] = forged["id"].(string)[:len(forged["id"].(string))-10] + "AAAAAAAAAA"
+	if _, err := w3c.VerifyPresentation(ctx, forged, did.LocalResolver{}, opts); !errors.Is(err, w3c.ErrProof) {
+		t.Errorf("a changed vp+jwt: %v", err)
+	}
+	if _, err := vcdm.SignJOSEPresentation(ctx, vp, didKey(t, keys.EdDSA), "", ""); err == nil {
+		t.Error("signed a presentation of another holder")
+	}
+	bad := envelope(holder, vp)
+	bad["@context"] = []any{}
+	if _, err := w3c.VerifyPresentation(ctx, bad, did.LocalResolver{}, opts); !errors.Is(err, w3c.ErrInput) {
+		t.Errorf("an envelope without the VC 2.0 context: %v", err)
 	}
 }

@@ -67,39 +67,9 @@ func SignJOSE(ctx context.Context, doc map[string]any, s jws.Signer) (string, er
 // names (a DID URL, resolved with r, in the DID's assertionMethod), whose
 // DID is the credential's issuer; the payload a credential Check accepts.
 func VerifyJOSE(ctx context.Context, token string, r Resolver, algs []keys.Algorithm) (map[string]any, error) {
-	if len(algs) == 0 {
-		return nil, errors.New("vcdm: an algorithm allow-list is required")
-	}
-	t, err := jws.Parse(token, jws.Limits{MaxBytes: 256 << 10})
+	cred, signer, err := openEnvelope(ctx, token, TypVCJWT, did.AssertionMethod, r, algs)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrJOSE, err)
-	}
-	if typ := t.HeaderString("typ"); typ != TypVCJWT {
-		return nil, fmt.Errorf("%w: typ %q, not %s", ErrJOSE, typ, TypVCJWT)
-	}
-	kid := t.HeaderString("kid")
-	d, frag, ok := strings.Cut(kid, "#")
-	if !ok || frag == "" || !strings.HasPrefix(d, "did:") {
-		return nil, fmt.Errorf("%w: kid %q is not a DID URL", ErrJOSE, kid)
-	}
-	doc, err := r.Resolve(ctx, d)
-	if err != nil {
-		return nil, fmt.Errorf("%w: resolving %s: %w", ErrJOSE, d, err)
-	}
-	key, err := doc.Key(kid, did.AssertionMethod)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrJOSE, err)
-	}
-	if err := t.Verify(key, algs); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrJOSE, err)
-	}
-	payload, err := t.Payload()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrJOSE, err)
-	}
-	cred, err := jsonx.ParseObjectWithLimits(payload, jsonx.Limits{MaxBytes: 256 << 10, MaxDepth: 32})
-	if err != nil {
-		return nil, fmt.Errorf("%w: the payload: %w", ErrJOSE, err)
+		return nil, err
 	}
 	if err := Check(cred); err != nil {
 		return nil, err
@@ -107,8 +77,125 @@ func VerifyJOSE(ctx context.Context, token string, r Resolver, algs []keys.Algor
 	if _, ok := cred["proof"]; ok {
 		return nil, fmt.Errorf("%w: an enveloped credential carries no embedded proof", ErrInvalid)
 	}
-	if iss := IssuerID(cred); iss != d {
-		return nil, fmt.Errorf("%w: the credential's issuer %q did not sign it (%s did)", ErrJOSE, iss, d)
+	if iss := IssuerID(cred); iss != signer {
+		return nil, fmt.Errorf("%w: the credential's issuer %q did not sign it (%s did)", ErrJOSE, iss, signer)
 	}
 	return cred, nil
+}
+
+// openEnvelope verifies a compact JWS of typ, by an algorithm of algs,
+// signed by the key its kid names (a DID URL resolved with r, in the DID's
+// rel relationship), and returns its payload object and the signer's DID.
+func openEnvelope(ctx context.Context, token, typ string, rel did.RelationshipKind, r Resolver, algs []keys.Algorithm) (map[string]any, string, error) {
+	if len(algs) == 0 {
+		return nil, "", errors.New("vcdm: an algorithm allow-list is required")
+	}
+	t, err := jws.Parse(token, jws.Limits{MaxBytes: 256 << 10})
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: %w", ErrJOSE, err)
+	}
+	if got := t.HeaderString("typ"); got != typ {
+		return nil, "", fmt.Errorf("%w: typ %q, not %s", ErrJOSE, got, typ)
+	}
+	kid := t.HeaderString("kid")
+	d, frag, ok := strings.Cut(kid, "#")
+	if !ok || frag == "" || !strings.HasPrefix(d, "did:") {
+		return nil, "", fmt.Errorf("%w: kid %q is not a DID URL", ErrJOSE, kid)
+	}
+	doc, err := r.Resolve(ctx, d)
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: resolving %s: %w", ErrJOSE, d, err)
+	}
+	key, err := doc.Key(kid, rel)
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: %w", ErrJOSE, err)
+	}
+	if err := t.Verify(key, algs); err != nil {
+		return nil, "", fmt.Errorf("%w: %w", ErrJOSE, err)
+	}
+	payload, err := t.Payload()
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: %w", ErrJOSE, err)
+	}
+	m, err := jsonx.ParseObjectWithLimits(payload, jsonx.Limits{MaxBytes: 256 << 10, MaxDepth: 32})
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: the payload: %w", ErrJOSE, err)
+	}
+	return m, d, nil
+}
+
+// The enveloping form of a presentation (VC-JOSE-COSE §3.2.1).
+const (
+	MediaTypeVPJWT = "application/vp+jwt"
+	TypVPJWT       = "vp+jwt"
+)
+
+// SignJOSEPresentation secures the presentation vp as application/vp+jwt
+// (VC-JOSE-COSE §3.2.1), signed by the holder's key s (its DID the holder
+// when vp names one), with nonce and aud claims when given (the
+// verifier's challenge and domain).
+func SignJOSEPresentation(ctx context.Context, vp map[string]any, s jws.Signer, nonce, aud string) (string, error) {
+	if err := CheckPresentation(vp); err != nil {
+		return "", err
+	}
+	d, _, _ := strings.Cut(s.KeyID(), "#")
+	if h := IssuerID(map[string]any{"issuer": vp["holder"]}); h != "" && h != d {
+		return "", fmt.Errorf("vcdm: the presentation's holder %q is not the signer's DID %q", h, d)
+	}
+	claims := make(map[string]any, len(vp)+2)
+	for k, v := range vp {
+		claims[k] = v
+	}
+	if nonce != "" {
+		claims["nonce"] = nonce
+	}
+	if aud != "" {
+		claims["aud"] = aud
+	}
+	payload, err := jsonx.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	return jws.Sign(ctx, s, map[string]any{"typ": TypVPJWT, "cty": "vp"}, payload)
+}
+
+// VerifyJOSEPresentation verifies an application/vp+jwt presentation and
+// returns it with its signer's DID: typ vp+jwt, signed by a key in the
+// authentication of its kid's DID, which is the presentation's holder when
+// it names one; its nonce and aud claims equal nonce and aud when those
+// are given (a verifier's challenge and domain); the payload a
+// presentation CheckPresentation accepts. Its credentials are the
+// caller's to verify.
+func VerifyJOSEPresentation(ctx context.Context, token string, r Resolver, algs []keys.Algorithm, nonce, aud string) (map[string]any, string, error) {
+	vp, signer, err := openEnvelope(ctx, token, TypVPJWT, did.Authentication, r, algs)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := CheckPresentation(vp); err != nil {
+		return nil, "", err
+	}
+	if h := IssuerID(map[string]any{"issuer": vp["holder"]}); h != "" && h != signer {
+		return nil, "", fmt.Errorf("%w: the holder %q did not sign the presentation (%s did)", ErrJOSE, h, signer)
+	}
+	if nonce != "" && vp["nonce"] != nonce {
+		return nil, "", fmt.Errorf("%w: the nonce is not the verifier's challenge", ErrJOSE)
+	}
+	if aud != "" && !audience(vp["aud"], aud) {
+		return nil, "", fmt.Errorf("%w: the aud is not the verifier's domain", ErrJOSE)
+	}
+	return vp, signer, nil
+}
+
+func audience(v any, want string) bool {
+	switch x := v.(type) {
+	case string:
+		return x == want
+	case []any:
+		for _, e := range x {
+			if e == want {
+				return true
+			}
+		}
+	}
+	return false
 }

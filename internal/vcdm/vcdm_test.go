@@ -153,12 +153,21 @@ func FuzzVerifyJOSE(f *testing.F) {
 	}
 	f.Add(tok)
 	f.Add("eyJhbGciOiJub25lIn0.e30.")
+	vpTok, err := SignJOSEPresentation(context.Background(), map[string]any{"@context": []any{ContextV2}, "type": "VerifiablePresentation"}, k, "n", "")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(vpTok)
 	f.Fuzz(func(t *testing.T, s string) {
 		// (Each fuzzing process makes its own key: the seed verifies only in
 		// the process that signed it.)
 		got, err := VerifyJOSE(context.Background(), s, did.LocalResolver{}, []keys.Algorithm{keys.EdDSA})
 		if err == nil && (Check(got) != nil || !strings.HasPrefix(IssuerID(got), "did:key:")) {
 			t.Fatalf("verified %v", got)
+		}
+		vp, signer, err := VerifyJOSEPresentation(context.Background(), s, did.LocalResolver{}, []keys.Algorithm{keys.EdDSA}, "n", "")
+		if err == nil && (CheckPresentation(vp) != nil || !strings.HasPrefix(signer, "did:key:") || vp["nonce"] != "n") {
+			t.Fatalf("verified %v by %s", vp, signer)
 		}
 	})
 }

@@ -4,7 +4,7 @@
 //	POST /credentials/issue                          issue with the default issuer
 //	POST /issuers/{name}/credentials/issue           issue with the named issuer (one per securing mechanism)
 //	POST /credentials/verify                         verify a credential (its status too)
-//	POST /presentations/verify                       verify a presentation (options.challenge, options.domain)
+//	POST /presentations/verify                       verify a presentation, embedded-proof or vp+jwt (options.challenge, options.domain)
 //	POST /credentials/status                         revoke, suspend or reinstate a credential
 //	GET  /status-lists/{name}/{purpose}              an issuer's BitstringStatusListCredential
 //	POST /status-lists/{name}/{purpose}/publish      publish it (204: lists are served as they are)
