@@ -16,11 +16,14 @@ import (
 
 	"github.com/seoulid/seoulid/internal/keys"
 	"github.com/seoulid/seoulid/internal/ops"
+	"github.com/seoulid/seoulid/internal/safehttp"
 	"github.com/seoulid/seoulid/issuer/server"
 	issuersqlite "github.com/seoulid/seoulid/issuer/store/sqlite"
 	"github.com/seoulid/seoulid/registry"
 	"github.com/seoulid/seoulid/registry/node"
 	"github.com/seoulid/seoulid/schemas"
+	"github.com/seoulid/seoulid/w3c"
+	"github.com/seoulid/seoulid/w3c/vcapi"
 )
 
 // issuerUnit is one running issuer: restarted with a new key when its
@@ -56,11 +59,51 @@ func (u *issuerUnit) run(c *City, ln net.Listener) error {
 		return fmt.Errorf("city: %s: %w", u.a.Slug, err)
 	}
 	u.srv = srv
-	u.http = c.server(u.a.Slug, ln, u.ops.Handler(srv))
+	w3cAPI, err := u.w3c(c)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(pathW3C+"/", http.StripPrefix(pathW3C, w3cAPI))
+	mux.Handle("/", srv)
+	u.http = c.server(u.a.Slug, ln, u.ops.Handler(mux))
 	pctx, cancel := context.WithCancel(c.bgCtx)
 	u.stopPub, u.pubDone = cancel, make(chan error, 1)
 	go func() { u.pubDone <- srv.Run(pctx) }()
 	return nil
+}
+
+// pathW3C is where an issuer of the city serves the VC-API: W3C
+// Verifiable Credentials of its catalogue types, as its did:seoul.
+const pathW3C = "/w3c"
+
+// w3c is the issuer's VC-API (package w3c/vcapi): its agency issuers
+// (w3c.AgencyIssuersFor with its current key: restricted to the types the
+// ledger authorises it for), status lists in its directory, issuing and
+// changing a status open to its back-office operators' tokens.
+func (u *issuerUnit) w3c(c *City) (http.Handler, error) {
+	issuers, err := w3c.AgencyIssuersFor(u.key, u.dir, u.url+pathW3C, c.remote)
+	if err != nil {
+		return nil, fmt.Errorf("city: %s: %w", u.a.Slug, err)
+	}
+	var all []*w3c.Issuer
+	for _, is := range issuers {
+		all = append(all, is)
+	}
+	fetch := c.clientHC
+	if fetch == nil {
+		fetch = safehttp.Client(safehttp.Options{AllowPrivateNetworks: true})
+	}
+	is := u.srv.Issuer()
+	return vcapi.New(vcapi.Config{
+		Issuers: issuers, Default: w3c.DefaultAgencyIssuer(u.key.Algorithm()), Resolver: c.remote,
+		Verify: w3c.VerifyOptions{Now: c.cfg.Now, Status: w3c.LocalStatus{Issuers: all, Fallback: vcapi.HTTPStatus{Client: fetch}}},
+		Logger: c.log.With("service", u.a.Slug, "module", "vcapi"),
+		Authorize: func(ctx context.Context, token string) bool {
+			_, err := is.Authenticate(ctx, token)
+			return err == nil
+		},
+	})
 }
 
 // halt stops serving (letting requests in flight finish) and the

@@ -82,11 +82,7 @@ func subjectClaims(credential map[string]any) map[string]any {
 }
 
 // AgencyIssuers returns the issuers of an agency's did:seoul key (the
-// private JWK in keyFile, its kid a DID URL): one per securing mechanism
-// of the key's algorithm, named agency-MECHANISM (agency-vc-jwt for the
-// envelope), each restricted to the catalogue types trust authorises
-// (CatalogueOnly), the Data Integrity ones with status lists in
-// dir/status-agency-MECHANISM.json published at base/status-lists/NAME.
+// private JWK in keyFile, its kid a DID URL): AgencyIssuersFor.
 func AgencyIssuers(keyFile, dir, base string, trust Trust) (map[string]*Issuer, error) {
 	b, err := os.ReadFile(keyFile)
 	if err != nil {
@@ -96,8 +92,27 @@ func AgencyIssuers(keyFile, dir, base string, trust Trust) (map[string]*Issuer, 
 	if err != nil {
 		return nil, fmt.Errorf("w3c: the agency key %s: %w", keyFile, err)
 	}
+	return AgencyIssuersFor(k, dir, base, trust)
+}
+
+// DefaultAgencyIssuer is the name of the agency issuer of /credentials/issue
+// for a key of alg.
+func DefaultAgencyIssuer(alg keys.Algorithm) string {
+	if alg == keys.ES256 {
+		return "agency-" + dataintegrity.ECDSARDFC2019
+	}
+	return "agency-" + dataintegrity.EdDSARDFC2022
+}
+
+// AgencyIssuersFor returns the issuers of an agency's did:seoul key k:
+// one per securing mechanism of the key's algorithm, named
+// agency-MECHANISM (agency-vc-jwt for the envelope), each restricted to
+// the catalogue types trust authorises (CatalogueOnly), the Data Integrity
+// ones with status lists in dir/status-agency-MECHANISM.json published at
+// base/status-lists/NAME.
+func AgencyIssuersFor(k *keys.PrivateKey, dir, base string, trust Trust) (map[string]*Issuer, error) {
 	if !strings.HasPrefix(k.KeyID(), "did:seoul:") || !strings.Contains(k.KeyID(), "#") {
-		return nil, fmt.Errorf("w3c: the agency key %s: the kid %q is not the DID URL of a did:seoul key", keyFile, k.KeyID())
+		return nil, fmt.Errorf("w3c: the agency key's kid %q is not the DID URL of a did:seoul key", k.KeyID())
 	}
 	suites := map[keys.Algorithm][]string{
 		keys.EdDSA: {dataintegrity.EdDSARDFC2022, dataintegrity.EdDSAJCS2022, JOSE},

@@ -64,6 +64,15 @@ type Signer interface {
 	Sign(ctx context.Context, data []byte) ([]byte, error)
 }
 
+// KeyHistory is a Resolver that knows a DID's keys as they were (the
+// registry's client): a proof with a created time is then checked with the
+// key its verification method named at that time (with the registry's
+// rotation grace, never a key reported compromised), so that a rotation
+// does not undo what the old key signed.
+type KeyHistory interface {
+	KeyAt(ctx context.Context, kidURL string, rel did.RelationshipKind, t time.Time) (*keys.PublicKey, error)
+}
+
 // Resolver resolves a DID to its document (did.LocalResolver for did:key,
 // the registry's client for did:seoul).
 type Resolver interface {
@@ -457,13 +466,21 @@ func verifyOne(ctx context.Context, unsecured, doc, proof map[string]any, r Reso
 	if !ok || !strings.HasPrefix(base, "did:") {
 		return nil, fmt.Errorf("%w: verificationMethod %q is not a DID URL", ErrKey, vm)
 	}
-	ddoc, err := r.Resolve(ctx, base)
-	if err != nil {
-		return nil, fmt.Errorf("%w: resolving %s: %w", ErrKey, base, err)
-	}
-	key, err := ddoc.Key(vm, did.RelationshipKind(pp))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrKey, err)
+	var key *keys.PublicKey
+	if kh, ok := r.(KeyHistory); ok && !at.IsZero() {
+		// The key as its DID had it when the proof was made: a key
+		// rotated since still verifies what it signed before.
+		if key, err = kh.KeyAt(ctx, vm, did.RelationshipKind(pp), at); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrKey, err)
+		}
+	} else {
+		ddoc, err := r.Resolve(ctx, base)
+		if err != nil {
+			return nil, fmt.Errorf("%w: resolving %s: %w", ErrKey, base, err)
+		}
+		if key, err = ddoc.Key(vm, did.RelationshipKind(pp)); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrKey, err)
+		}
 	}
 	if key.Algorithm() != su.alg {
 		return nil, fmt.Errorf("%w: %s needs a %s key, %s is %s", ErrKey, cs, su.alg, vm, key.Algorithm())

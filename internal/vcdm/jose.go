@@ -2,9 +2,11 @@ package vcdm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/seoulid/seoulid/internal/did"
 	"github.com/seoulid/seoulid/internal/jsonx"
@@ -83,6 +85,31 @@ func VerifyJOSE(ctx context.Context, token string, r Resolver, algs []keys.Algor
 	return cred, nil
 }
 
+// KeyHistory is a Resolver that knows a DID's keys as they were (the
+// registry's client): an envelope is then checked with the key its kid
+// named when it was made, so that a rotation does not undo what the old
+// key signed.
+type KeyHistory interface {
+	KeyAt(ctx context.Context, kidURL string, rel did.RelationshipKind, t time.Time) (*keys.PublicKey, error)
+}
+
+// madeAt is when an envelope says it was made: its payload's iat, else
+// validFrom; zero when it says neither.
+func madeAt(payload []byte) time.Time {
+	var p struct {
+		IAT       json.Number `json:"iat"`
+		ValidFrom string      `json:"validFrom"`
+	}
+	if json.Unmarshal(payload, &p) != nil {
+		return time.Time{}
+	}
+	if n, err := p.IAT.Int64(); err == nil && n > 0 {
+		return time.Unix(n, 0)
+	}
+	t, _ := time.Parse(time.RFC3339Nano, p.ValidFrom)
+	return t
+}
+
 // openEnvelope verifies a compact JWS of typ, by an algorithm of algs,
 // signed by the key its kid names (a DID URL resolved with r, in the DID's
 // rel relationship), and returns its payload object and the signer's DID.
@@ -102,13 +129,25 @@ func openEnvelope(ctx context.Context, token, typ string, rel did.RelationshipKi
 	if !ok || frag == "" || !strings.HasPrefix(d, "did:") {
 		return nil, "", fmt.Errorf("%w: kid %q is not a DID URL", ErrJOSE, kid)
 	}
-	doc, err := r.Resolve(ctx, d)
-	if err != nil {
-		return nil, "", fmt.Errorf("%w: resolving %s: %w", ErrJOSE, d, err)
+	var key *keys.PublicKey
+	if kh, ok := r.(KeyHistory); ok {
+		// The key as the DID had it when the envelope was made (validFrom
+		// of a credential, iat of a presentation: read before the
+		// signature is checked, and then only that key may have signed).
+		if at := madeAt(t.UnsafePayload()); !at.IsZero() {
+			if key, err = kh.KeyAt(ctx, kid, rel, at); err != nil {
+				return nil, "", fmt.Errorf("%w: %w", ErrJOSE, err)
+			}
+		}
 	}
-	key, err := doc.Key(kid, rel)
-	if err != nil {
-		return nil, "", fmt.Errorf("%w: %w", ErrJOSE, err)
+	if key == nil {
+		doc, err := r.Resolve(ctx, d)
+		if err != nil {
+			return nil, "", fmt.Errorf("%w: resolving %s: %w", ErrJOSE, d, err)
+		}
+		if key, err = doc.Key(kid, rel); err != nil {
+			return nil, "", fmt.Errorf("%w: %w", ErrJOSE, err)
+		}
 	}
 	if err := t.Verify(key, algs); err != nil {
 		return nil, "", fmt.Errorf("%w: %w", ErrJOSE, err)
@@ -146,6 +185,7 @@ func SignJOSEPresentation(ctx context.Context, vp map[string]any, s jws.Signer, 
 	for k, v := range vp {
 		claims[k] = v
 	}
+	claims["iat"] = time.Now().Unix()
 	if nonce != "" {
 		claims["nonce"] = nonce
 	}

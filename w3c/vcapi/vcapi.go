@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/seoulid/seoulid/internal/jsonx"
 	"github.com/seoulid/seoulid/schemas"
@@ -36,9 +37,12 @@ type Config struct {
 	Logger *slog.Logger
 	// Token, when not "", is the bearer token (RFC 6750) that issuing and
 	// changing a status require; "" leaves them open (a test server of
-	// did:key issuers). Verifying and reading lists and schemas never need
-	// it.
+	// did:key issuers) unless Authorize is set. Verifying and reading lists
+	// and schemas never need it.
 	Token string
+	// Authorize, when set, decides instead of Token whether a bearer token
+	// may issue and change a status (an issuer's back-office operators).
+	Authorize func(ctx context.Context, token string) bool
 }
 
 // Handler serves the VC-API.
@@ -74,18 +78,28 @@ func New(cfg Config) (*Handler, error) {
 	return h, nil
 }
 
-// authorized wraps fn with the bearer token check of Config.Token
-// (RFC 6750 §2.1; 401 with WWW-Authenticate as §3 says).
+// authorized wraps fn with the bearer token check of Config.Authorize or
+// Config.Token (RFC 6750 §2.1; 401 with WWW-Authenticate as §3 says).
 func (h *Handler) authorized(fn http.HandlerFunc) http.HandlerFunc {
-	if h.cfg.Token == "" {
+	check := h.cfg.Authorize
+	if check == nil && h.cfg.Token != "" {
+		want := []byte(h.cfg.Token)
+		check = func(_ context.Context, token string) bool {
+			return subtle.ConstantTimeCompare([]byte(token), want) == 1
+		}
+	}
+	if check == nil {
 		return fn
 	}
-	want := []byte("Bearer " + h.cfg.Token)
 	return func(w http.ResponseWriter, r *http.Request) {
 		got := r.Header.Values("Authorization")
-		if len(got) != 1 || subtle.ConstantTimeCompare([]byte(got[0]), want) != 1 {
+		scheme, token, ok := "", "", false
+		if len(got) == 1 {
+			scheme, token, ok = strings.Cut(got[0], " ")
+		}
+		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || !check(r.Context(), token) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="seoulid-vcapi"`)
-			h.fail(w, http.StatusUnauthorized, "issuing and changing a status need the operator's bearer token")
+			h.fail(w, http.StatusUnauthorized, "issuing and changing a status need an operator's bearer token")
 			return
 		}
 		fn(w, r)
