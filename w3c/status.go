@@ -125,11 +125,11 @@ func (s *StatusLists) save() error {
 	return atomicfile.Write(s.file, b, 0o600)
 }
 
-// entries gives a credential an index in each list and returns its
+// entries gives the credential id an index in each list and returns its
 // credentialStatus entries (§2.1). A credential issued again with the same
 // id is the same credential: it keeps its indices, and so its status (a
-// revoked id stays revoked). A credential without id gets fresh indices
-// whose status no one can set.
+// revoked id stays revoked). Issue gives a credential without id a random
+// one.
 func (s *StatusLists) entries(id string) ([]any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

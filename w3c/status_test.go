@@ -97,8 +97,12 @@ func TestStatus(t *testing.T) {
 	if _, err := w3c.Verify(ctx, vc, did.LocalResolver{}, w3c.VerifyOptions{Status: w3c.LocalStatus{Issuers: []*w3c.Issuer{other}}}); !errors.Is(err, w3c.ErrStatus) {
 		t.Errorf("a list of another issuer: %v", err)
 	}
-	// No status source: verified, with a warning per entry.
+	// No status source: verified, with a warning per entry. A credential
+	// without id is given one, by which its status can be changed.
 	fresh, _ := is2.Issue(ctx, credential(t, is.DID()))
+	if id, _ := fresh["id"].(string); !strings.HasPrefix(id, "urn:uuid:") || len(id) != 45 || !again.Knows(id) {
+		t.Errorf("the id given: %v", fresh["id"])
+	}
 	v, err := w3c.Verify(ctx, fresh, did.LocalResolver{}, w3c.VerifyOptions{})
 	if err != nil || len(v.Warnings) != 2 {
 		t.Errorf("without a status source: %v %v", v, err)

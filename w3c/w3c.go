@@ -2,6 +2,7 @@ package w3c
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"maps"
@@ -114,12 +115,18 @@ func (is *Issuer) Issue(ctx context.Context, credential map[string]any) (map[str
 	// Bitstring Status List entries are VC 2.0 terms: a 1.1 credential's
 	// context does not define them.
 	if _, has := credential["credentialStatus"]; is.status != nil && !has && !vcdm.IsV1(credential) {
+		credential = maps.Clone(credential)
 		id, _ := credential["id"].(string)
+		if id == "" {
+			// The id by which its status is changed later (POST
+			// /credentials/status): a random URN, naming nothing else.
+			id = "urn:uuid:" + newUUID()
+			credential["id"] = id
+		}
 		entries, err := is.status.entries(id)
 		if err != nil {
 			return nil, err
 		}
-		credential = maps.Clone(credential)
 		credential["credentialStatus"] = entries
 	}
 	if is.suite == JOSE {
@@ -403,4 +410,13 @@ func parseTime(s string) (time.Time, bool) {
 	}
 	t, err := time.Parse("2006-01-02T15:04:05.999999999", s)
 	return t, err == nil
+}
+
+// newUUID is a random (version 4) UUID, RFC 9562 §5.4.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
