@@ -24,7 +24,7 @@ func startCity(t *testing.T, dir string) *city.City {
 	t.Helper()
 	logs := &strings.Builder{}
 	c, err := city.Start(context.Background(), city.Config{DataDir: dir, FirstPort: -1, BlockInterval: 500 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(testLogOut(), nil))})
 	if err != nil {
 		t.Fatalf("starting the city: %v\n%s", err, logs)
 	}
@@ -265,4 +265,11 @@ func TestStartFailsCleanly(t *testing.T) {
 	if c != nil || !strings.Contains(err.Error(), "another city or program uses the port") {
 		t.Fatalf("%v, %v", c, err)
 	}
+}
+
+func testLogOut() io.Writer {
+	if os.Getenv("CITY_TEST_LOGS") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }

@@ -82,12 +82,22 @@ const pathW3C = "/w3c"
 // ledger authorises it for), status lists in its directory, issuing and
 // changing a status open to its back-office operators' tokens.
 func (u *issuerUnit) w3c(c *City) (http.Handler, error) {
-	issuers, err := w3c.AgencyIssuersFor(u.key, u.dir, u.url+pathW3C, c.remote)
+	// The lists' URLs name them on the ledger, which takes https URLs
+	// only: under plain http (a city without --tls) they are read from
+	// the ledger, as the Token Status Lists are (server.DefaultStatusListURL).
+	base := u.url + pathW3C
+	if rest, ok := strings.CutPrefix(base, "http://"); ok {
+		base = "https://" + rest
+	}
+	issuers, err := w3c.AgencyIssuersFor(u.key, u.dir, base, c.remote)
 	if err != nil {
 		return nil, fmt.Errorf("city: %s: %w", u.a.Slug, err)
 	}
 	var all []*w3c.Issuer
 	for _, is := range issuers {
+		// Its status lists go on the ledger too, as the agency's Token
+		// Status Lists do.
+		is.PublishStatusLists(&node.StatusPublisher{Remote: c.remote, Signer: u.key, DID: u.did})
 		all = append(all, is)
 	}
 	fetch := c.clientHC
@@ -95,9 +105,10 @@ func (u *issuerUnit) w3c(c *City) (http.Handler, error) {
 		fetch = safehttp.Client(safehttp.Options{AllowPrivateNetworks: true})
 	}
 	is := u.srv.Issuer()
+	status := w3c.LocalStatus{Issuers: all, Fallback: w3c.LedgerStatus{Ledger: c.remote, Fallback: vcapi.HTTPStatus{Client: fetch}}}
 	return vcapi.New(vcapi.Config{
 		Issuers: issuers, Default: w3c.DefaultAgencyIssuer(u.key.Algorithm()), Resolver: c.remote,
-		Verify: w3c.VerifyOptions{Now: c.cfg.Now, Status: w3c.LocalStatus{Issuers: all, Fallback: vcapi.HTTPStatus{Client: fetch}}},
+		Verify: w3c.VerifyOptions{Now: c.cfg.Now, Status: status},
 		Logger: c.log.With("service", u.a.Slug, "module", "vcapi"),
 		Authorize: func(ctx context.Context, token string) bool {
 			_, err := is.Authenticate(ctx, token)

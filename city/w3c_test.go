@@ -3,8 +3,10 @@ package city_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -100,5 +102,14 @@ func TestIssuersServeW3C(t *testing.T) {
 	}
 	if code, m := verify(first); code != http.StatusBadRequest || !strings.Contains(m["message"].(string), "revoked") {
 		t.Errorf("a revoked card: %d %v", code, m)
+	}
+	// The ledger holds the lists: a verifier that reads nothing else sees
+	// the revocation, and the second card valid.
+	onLedger := w3c.VerifyOptions{Status: w3c.LedgerStatus{Ledger: c.Remote()}}
+	if _, err := w3c.Verify(context.Background(), first, c.Remote(), onLedger); !errors.Is(err, w3c.ErrRevoked) {
+		t.Errorf("the revoked card, by the ledger's list: %v", err)
+	}
+	if v, err := w3c.Verify(context.Background(), second, c.Remote(), onLedger); err != nil || !slices.Contains(v.Checks, "credentialStatus") {
+		t.Errorf("the second card, by the ledger's list: %v %v", v, err)
 	}
 }

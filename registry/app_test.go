@@ -10,6 +10,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/seoulid/seoulid/internal/did"
+	"github.com/seoulid/seoulid/internal/keys"
 	"github.com/seoulid/seoulid/internal/sdjwt"
 	"github.com/seoulid/seoulid/registry"
 	"github.com/seoulid/seoulid/registry/registrytest"
@@ -182,6 +183,21 @@ func TestGovernanceTrustAndStatus(t *testing.T) {
 	se, err := r.StatusList(ctx, uri)
 	if err != nil || se.Issuer != registrytest.DIDOf(office) || !se.IssuedAt.Equal(registrytest.GenesisTime.Add(time.Hour)) {
 		t.Fatalf("status list: %+v %v", se, err)
+	}
+	// A W3C Bitstring Status List credential as vc+jwt: its issuer's, of
+	// its URI, at least 131,072 entries, each newer than the last.
+	w3cURI := "https://gwanak.seoul.go.kr/w3c/status-lists/agency-eddsa-rdfc-2022/revocation"
+	bsl := func(signer *keys.PrivateKey, issuer, uri string, size int, from time.Time) *registry.Op {
+		return l.Op(signer, registry.Op{Type: registry.OpStatusPublish, StatusURI: w3cURI, StatusToken: registrytest.BitstringStatusToken(t, signer, issuer, uri, size, from)})
+	}
+	l.Expect(registry.OK, l.Sign(bsl(office, "", w3cURI, registry.MinStatusListEntries, registrytest.GenesisTime), office))
+	l.Expect(registry.CodeStatusList, l.Sign(bsl(office, "", w3cURI, registry.MinStatusListEntries, registrytest.GenesisTime), office))
+	l.Expect(registry.CodeStatusList, l.Sign(bsl(office, "did:seoul:someoneelse", w3cURI, registry.MinStatusListEntries, registrytest.GenesisTime.Add(time.Hour)), office))
+	l.Expect(registry.CodeStatusList, l.Sign(bsl(office, "", w3cURI+"x", registry.MinStatusListEntries, registrytest.GenesisTime.Add(time.Hour)), office))
+	l.Expect(registry.CodeStatusList, l.Sign(bsl(office, "", w3cURI, 8192, registrytest.GenesisTime.Add(time.Hour)), office))
+	l.Expect(registry.OK, l.Sign(bsl(office, "", w3cURI, registry.MinStatusListEntries, registrytest.GenesisTime.Add(time.Hour)), office))
+	if tok, iss, err := r.StatusToken(ctx, w3cURI); err != nil || iss != registrytest.DIDOf(office) || !strings.Contains(tok, ".") {
+		t.Fatalf("the W3C list: %q %s %v", tok, iss, err)
 	}
 	// Revoking the issuer's authorisation.
 	l.Expect(registry.OK, l.Council(l.Op(seoul, registry.Op{Type: registry.OpTrustIssuer, DID: registrytest.DIDOf(office)}), 4))

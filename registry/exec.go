@@ -8,7 +8,6 @@ import (
 
 	"github.com/seoulid/seoulid/internal/did"
 	"github.com/seoulid/seoulid/internal/keys"
-	"github.com/seoulid/seoulid/internal/statuslist"
 )
 
 // MinStatusListEntries is the smallest status list the ledger accepts: so
@@ -443,32 +442,34 @@ func execStatusPublish(o *overlay, op *Op, e env, signers map[string]bool) *Reje
 	if old != nil && old.Issuer != issuer {
 		return reject(CodeUnauthorized, "%s is published by %s", op.StatusURI, old.Issuer)
 	}
-	tok, err := statuslist.Parse(op.StatusToken)
+	tok, err := parseStatusToken(op.StatusToken)
 	if err != nil {
 		return reject(CodeStatusList, "%v", err)
 	}
-	claims := tok.Claims()
-	if claims.Subject != op.StatusURI {
-		return reject(CodeStatusList, "the token's sub %q is not %s", claims.Subject, op.StatusURI)
+	if tok.subject != op.StatusURI {
+		return reject(CodeStatusList, "the token's subject %q is not %s", tok.subject, op.StatusURI)
 	}
-	if claims.List.Len() < MinStatusListEntries {
-		return reject(CodeStatusList, "the list has %d entries; the ledger takes lists of at least %d", claims.List.Len(), MinStatusListEntries)
+	if tok.issuer != "" && tok.issuer != issuer {
+		return reject(CodeStatusList, "the credential's issuer %q is not %s", tok.issuer, issuer)
 	}
-	u, err := did.ParseURL(tok.KeyID())
+	if tok.entries < MinStatusListEntries {
+		return reject(CodeStatusList, "the list has %d entries; the ledger takes lists of at least %d", tok.entries, MinStatusListEntries)
+	}
+	u, err := did.ParseURL(tok.kid)
 	if err != nil || u.DID.String() != issuer || u.Fragment == "" {
-		return reject(CodeStatusList, "the token's kid %q is not a key of %s", tok.KeyID(), issuer)
+		return reject(CodeStatusList, "the token's kid %q is not a key of %s", tok.kid, issuer)
 	}
 	pub, ok := o.did(issuer).Latest().key(u.Fragment, PurposeAssertionMethod)
 	if !ok {
-		return reject(CodeStatusList, "%s is not a current assertionMethod key of %s", tok.KeyID(), issuer)
+		return reject(CodeStatusList, "%s is not a current assertionMethod key of %s", tok.kid, issuer)
 	}
-	if err := tok.Verify(pub, algorithms); err != nil {
+	if err := tok.verify(pub, algorithms); err != nil {
 		return reject(CodeStatusList, "the token's signature: %v", err)
 	}
-	if old != nil && !claims.IssuedAt.After(old.IssuedAt) {
-		return reject(CodeStatusList, "the token was issued at %s, not after the published one (%s)", claims.IssuedAt.UTC().Format(time.RFC3339), old.IssuedAt.UTC().Format(time.RFC3339))
+	if old != nil && !tok.issuedAt.After(old.IssuedAt) {
+		return reject(CodeStatusList, "the token was issued at %s, not after the published one (%s)", tok.issuedAt.UTC().Format(time.RFC3339), old.IssuedAt.UTC().Format(time.RFC3339))
 	}
-	o.put(prefixStatus+op.StatusURI, &StatusEntry{URI: op.StatusURI, Issuer: issuer, Token: op.StatusToken, IssuedAt: claims.IssuedAt.UTC(), Height: e.height})
+	o.put(prefixStatus+op.StatusURI, &StatusEntry{URI: op.StatusURI, Issuer: issuer, Token: op.StatusToken, IssuedAt: tok.issuedAt.UTC(), Height: e.height})
 	return nil
 }
 

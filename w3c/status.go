@@ -53,6 +53,9 @@ type StatusLists struct {
 	lists map[string]*bitstring.List
 	used  map[string]map[int]bool
 	creds map[string]map[string]int // credential id → purpose → index
+	// published is when each list was last put on the ledger by this
+	// process (zero: not yet).
+	published map[string]time.Time
 }
 
 // statusFile is the JSON of StatusLists' file.
@@ -65,7 +68,7 @@ type statusFile struct {
 // base + "/" + purpose.
 func OpenStatusLists(file, base string) (*StatusLists, error) {
 	s := &StatusLists{file: file, base: strings.TrimSuffix(base, "/"), lists: map[string]*bitstring.List{},
-		used: map[string]map[int]bool{}, creds: map[string]map[string]int{}}
+		used: map[string]map[int]bool{}, creds: map[string]map[string]int{}, published: map[string]time.Time{}}
 	b, err := os.ReadFile(file)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -216,9 +219,9 @@ func (s *StatusLists) Set(id, purpose string, on bool) error {
 	return s.save()
 }
 
-// Credential returns the BitstringStatusListCredential of purpose (§2.2),
-// secured by is (a Data Integrity issuer), valid from now.
-func (s *StatusLists) Credential(ctx context.Context, is *Issuer, purpose string) (map[string]any, error) {
+// document is the unsecured BitstringStatusListCredential of purpose
+// (§2.2) by is, valid from from.
+func (s *StatusLists) document(is *Issuer, purpose string, from time.Time) (map[string]any, error) {
 	s.mu.Lock()
 	l, ok := s.lists[purpose]
 	var enc string
@@ -233,20 +236,77 @@ func (s *StatusLists) Credential(ctx context.Context, is *Issuer, purpose string
 	if err != nil {
 		return nil, err
 	}
-	if is.suite == JOSE {
-		return nil, errors.New("w3c: a vc+jwt issuer publishes no Bitstring Status List")
-	}
-	doc := map[string]any{
+	return map[string]any{
 		"@context":  []any{vcdm.ContextV2},
 		"id":        s.URL(purpose),
 		"type":      []any{"VerifiableCredential", TypeStatusListCredential},
 		"issuer":    is.did,
-		"validFrom": is.now().UTC().Format(time.RFC3339),
+		"validFrom": from.UTC().Format(time.RFC3339),
 		"credentialSubject": map[string]any{
 			"id": s.URL(purpose) + "#list", "type": TypeStatusList, "statusPurpose": purpose, "encodedList": enc,
 		},
+	}, nil
+}
+
+// Credential returns the BitstringStatusListCredential of purpose (§2.2),
+// secured by is (a Data Integrity issuer), valid from now.
+func (s *StatusLists) Credential(ctx context.Context, is *Issuer, purpose string) (map[string]any, error) {
+	if is.suite == JOSE {
+		return nil, errors.New("w3c: a vc+jwt issuer publishes no Bitstring Status List")
+	}
+	doc, err := s.document(is, purpose, is.now())
+	if err != nil {
+		return nil, err
 	}
 	return dataintegrity.Sign(ctx, doc, is.signer, dataintegrity.Options{Cryptosuite: is.suite, Created: is.now()})
+}
+
+// Publisher puts a status list on the ledger (the registry's
+// node.StatusPublisher): the token is the list credential enveloped as
+// vc+jwt, which the registry checks like a Token Status List.
+type Publisher interface {
+	PublishStatusList(ctx context.Context, uri, token string) error
+}
+
+// LastPublisher is a Publisher that can say when the ledger's list at uri
+// was made (zero: none): a list published anew must be newer.
+type LastPublisher interface {
+	LastPublished(ctx context.Context, uri string) (time.Time, error)
+}
+
+// publish puts the list of purpose on the ledger as a vc+jwt by is, valid
+// from a second after the last publication at the latest (the ledger
+// takes only newer lists).
+func (s *StatusLists) publish(ctx context.Context, is *Issuer, p Publisher, purpose string) error {
+	last := s.publishedAt(purpose)
+	if lp, ok := p.(LastPublisher); ok && last.IsZero() {
+		// A process that has not published yet (restarted, or rebuilt for
+		// a new key) asks the ledger what it holds.
+		t, err := lp.LastPublished(ctx, s.URL(purpose))
+		if err != nil {
+			return fmt.Errorf("w3c: asking the ledger for %s: %w", s.URL(purpose), err)
+		}
+		last = t
+	}
+	from := is.now().UTC().Truncate(time.Second)
+	if !from.After(last) {
+		from = last.Add(time.Second)
+	}
+	doc, err := s.document(is, purpose, from)
+	if err != nil {
+		return err
+	}
+	tok, err := vcdm.SignJOSE(ctx, doc, is.signer)
+	if err != nil {
+		return err
+	}
+	if err := p.PublishStatusList(ctx, s.URL(purpose), tok); err != nil {
+		return fmt.Errorf("w3c: publishing %s on the ledger: %w", s.URL(purpose), err)
+	}
+	s.mu.Lock()
+	s.published[purpose] = from
+	s.mu.Unlock()
+	return nil
 }
 
 // StatusSource finds a BitstringStatusListCredential by its URL: the
@@ -299,12 +359,13 @@ func checkStatus(ctx context.Context, vc map[string]any, r Resolver, src StatusS
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", ErrStatus, listURL, err)
 		}
-		if !hasType(slc, TypeStatusListCredential) {
-			return nil, fmt.Errorf("%w: %s is not a %s", ErrStatus, listURL, TypeStatusListCredential)
-		}
 		sv, err := verifyCredential(ctx, slc, r, opts)
 		if err != nil {
 			return nil, fmt.Errorf("%w: the list %s: %w", ErrStatus, listURL, err)
+		}
+		slc = sv.Credential // an enveloped list (from the ledger) opened
+		if !hasType(slc, TypeStatusListCredential) {
+			return nil, fmt.Errorf("%w: %s is not a %s", ErrStatus, listURL, TypeStatusListCredential)
 		}
 		if sv.Issuer != vcdm.IssuerID(vc) {
 			return nil, fmt.Errorf("%w: the list %s is issued by %s, not by the credential's issuer", ErrStatus, listURL, sv.Issuer)
@@ -384,4 +445,35 @@ func (l LocalStatus) StatusListCredential(ctx context.Context, url string) (map[
 		return l.Fallback.StatusListCredential(ctx, url)
 	}
 	return nil, fmt.Errorf("%w: no status list at %s", ErrUnknown, url)
+}
+
+// LedgerStatus is a StatusSource over the lists on the ledger (what
+// publishers put there), read with Ledger (the registry's client).
+type LedgerStatus struct {
+	Ledger interface {
+		StatusToken(ctx context.Context, uri string) (token, issuer string, err error)
+	}
+	// Fallback (nil: none) is asked for lists the ledger does not hold.
+	Fallback StatusSource
+}
+
+// StatusListCredential implements StatusSource: the vc+jwt on the ledger
+// as an EnvelopedVerifiableCredential.
+func (l LedgerStatus) StatusListCredential(ctx context.Context, url string) (map[string]any, error) {
+	tok, _, err := l.Ledger.StatusToken(ctx, url)
+	if err != nil {
+		if l.Fallback != nil {
+			return l.Fallback.StatusListCredential(ctx, url)
+		}
+		return nil, err
+	}
+	return Envelope(tok), nil
+}
+
+// publishedAt is when the list of purpose was last published by this
+// process (zero: not yet).
+func (s *StatusLists) publishedAt(purpose string) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.published[purpose]
 }

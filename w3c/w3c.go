@@ -53,7 +53,29 @@ type Issuer struct {
 	suite  string
 	now    func() time.Time
 	status *StatusLists
-	trust  Trust // nil: any credential naming this issuer (CatalogueOnly)
+	trust  Trust     // nil: any credential naming this issuer (CatalogueOnly)
+	pub    Publisher // nil: the lists are served over HTTPS only
+}
+
+// PublishStatusLists makes the issuer put its status lists on the ledger
+// through p: each list when its first credential is issued, and again at
+// every change of status (SetStatus).
+func (is *Issuer) PublishStatusLists(p Publisher) { is.pub = p }
+
+// SetStatus revokes, suspends or reinstates the credential id in the
+// issuer's lists (StatusLists.Set) and, with a Publisher, publishes the
+// changed list on the ledger.
+func (is *Issuer) SetStatus(ctx context.Context, id, purpose string, on bool) error {
+	if is.status == nil {
+		return fmt.Errorf("%w: this issuer keeps no status lists", ErrUnknown)
+	}
+	if err := is.status.Set(id, purpose, on); err != nil {
+		return err
+	}
+	if is.pub != nil {
+		return is.status.publish(ctx, is, is.pub, purpose)
+	}
+	return nil
 }
 
 // UseStatusLists makes the issuer give every VC 2.0 credential it issues
@@ -128,6 +150,16 @@ func (is *Issuer) Issue(ctx context.Context, credential map[string]any) (map[str
 			return nil, err
 		}
 		credential["credentialStatus"] = entries
+		if is.pub != nil {
+			// The ledger holds each list from its first credential on.
+			for _, p := range []string{PurposeRevocation, PurposeSuspension} {
+				if is.status.publishedAt(p).IsZero() {
+					if err := is.status.publish(ctx, is, is.pub, p); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
 	}
 	if is.suite == JOSE {
 		tok, err := vcdm.SignJOSE(ctx, credential, is.signer)

@@ -235,14 +235,32 @@ func (a *app) serveW3C(ctx context.Context, f *w3cServeFlags) error {
 		all = append(all, is)
 	}
 	if f.issuerKey != "" {
-		agency, err := w3c.AgencyIssuers(f.issuerKey, f.dataDir, base, remote)
+		b, err := os.ReadFile(f.issuerKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--issuer-key: %w", describePathErr(err))
+		}
+		key, err := keys.ParsePrivateJWK(b)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--issuer-key %s: %w", f.issuerKey, err)
+		}
+		agency, err := w3c.AgencyIssuersFor(key, f.dataDir, base, remote)
 		if err != nil {
 			ln.Close()
 			return err
 		}
+		d, _, _ := strings.Cut(key.KeyID(), "#")
 		for name, is := range agency {
+			// The ledger takes https list URLs only.
+			if strings.HasPrefix(base, "https://") {
+				is.PublishStatusLists(&node.StatusPublisher{Remote: remote, Signer: key, DID: d})
+			}
 			issuers[name] = is
 			all = append(all, is)
+		}
+		if !strings.HasPrefix(base, "https://") {
+			logger.Warn("the agency's status lists are not published on the ledger, which takes https URLs: serve with --tls-dev, --tls-cert or --url https://…")
 		}
 	}
 	token := ""
@@ -252,7 +270,11 @@ func (a *app) serveW3C(ctx context.Context, f *w3cServeFlags) error {
 			return err
 		}
 	}
-	status := w3c.LocalStatus{Issuers: all, Fallback: vcapi.HTTPStatus{Client: safehttp.Client(safehttp.Options{})}}
+	var fallback w3c.StatusSource = vcapi.HTTPStatus{Client: safehttp.Client(safehttp.Options{})}
+	if remote != nil {
+		fallback = w3c.LedgerStatus{Ledger: remote, Fallback: fallback}
+	}
+	status := w3c.LocalStatus{Issuers: all, Fallback: fallback}
 	h, err := vcapi.New(vcapi.Config{Issuers: issuers, Default: dataintegrity.EdDSARDFC2022, Resolver: resolver, Logger: logger,
 		Verify: w3c.VerifyOptions{Status: status}, Token: token})
 	if err != nil {

@@ -11,6 +11,11 @@ import (
 	dbm "github.com/cometbft/cometbft-db"
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"github.com/seoulid/seoulid/internal/jsonx"
+	"github.com/seoulid/seoulid/internal/jws"
 	"github.com/seoulid/seoulid/internal/keys"
 	"github.com/seoulid/seoulid/internal/statuslist"
 	"github.com/seoulid/seoulid/registry"
@@ -248,5 +253,33 @@ func (l *Ledger) Publish(issuer *keys.PrivateKey, uri string) string {
 	l.tb.Helper()
 	tok := StatusToken(l.tb, issuer, uri, registry.MinStatusListEntries, l.Time())
 	l.BlockOK(l.Sign(l.Op(issuer, registry.Op{Type: registry.OpStatusPublish, StatusURI: uri, StatusToken: tok}), issuer))
+	return tok
+}
+
+// BitstringStatusToken is a W3C Bitstring Status List credential of size
+// 1-bit entries at uri, issued by the DID of signer (or by issuer when not
+// ""), valid from, enveloped as vc+jwt: what a W3C issuer publishes.
+func BitstringStatusToken(tb testing.TB, signer *keys.PrivateKey, issuer, uri string, size int, from time.Time) string {
+	tb.Helper()
+	if issuer == "" {
+		issuer = DIDOf(signer)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(make([]byte, size/8))
+	zw.Close()
+	payload, err := jsonx.Marshal(map[string]any{
+		"@context": []any{"https://www.w3.org/ns/credentials/v2"}, "id": uri, "type": []any{"VerifiableCredential", "BitstringStatusListCredential"},
+		"issuer": issuer, "validFrom": from.UTC().Format(time.RFC3339),
+		"credentialSubject": map[string]any{"id": uri + "#list", "type": "BitstringStatusList", "statusPurpose": "revocation",
+			"encodedList": "u" + base64.RawURLEncoding.EncodeToString(buf.Bytes())},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tok, err := jws.Sign(context.Background(), signer, map[string]any{"typ": "vc+jwt", "cty": "vc"}, payload)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	return tok
 }

@@ -358,11 +358,11 @@ func (h *Handler) setStatus(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, name := range h.Names() {
-		lists := h.cfg.Issuers[name].StatusLists()
-		if lists == nil || !lists.Knows(id) {
+		is := h.cfg.Issuers[name]
+		if lists := is.StatusLists(); lists == nil || !lists.Knows(id) {
 			continue
 		}
-		switch err := lists.Set(id, purpose, on); {
+		switch err := is.SetStatus(r.Context(), id, purpose, on); {
 		case errors.Is(err, w3c.ErrInput):
 			h.fail(w, http.StatusBadRequest, err.Error())
 		case err != nil:
