@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/seoulid/seoulid/internal/dataintegrity"
 	"github.com/seoulid/seoulid/internal/keys"
+	"github.com/seoulid/seoulid/internal/vcdm"
 	"github.com/seoulid/seoulid/schemas"
 )
 
@@ -32,15 +32,8 @@ func (is *Issuer) CatalogueOnly(trust Trust) { is.trust = trust }
 
 // catalogueType returns the catalogue type a credential's types name.
 func catalogueType(credential map[string]any) (*schemas.Type, bool) {
-	var types []any
-	switch t := credential["type"].(type) {
-	case string:
-		types = []any{t}
-	case []any:
-		types = t
-	}
 	for _, ty := range schemas.Default().Types() {
-		if slices.Contains(types, any(TypeName(ty))) {
+		if vcdm.HasType(credential, TypeName(ty)) {
 			return ty, true
 		}
 	}

@@ -56,6 +56,11 @@ type StatusLists struct {
 	// published is when each list was last put on the ledger by this
 	// process (zero: not yet).
 	published map[string]time.Time
+	// signed are the list credentials last signed, by purpose and signing
+	// key: served until the list changes (Set), not re-signed on each
+	// request or verification.
+	signed map[string]map[string]any
+	gen    int // changes of status so far: a signature begun before one is not kept
 }
 
 // statusFile is the JSON of StatusLists' file.
@@ -68,7 +73,8 @@ type statusFile struct {
 // base + "/" + purpose.
 func OpenStatusLists(file, base string) (*StatusLists, error) {
 	s := &StatusLists{file: file, base: strings.TrimSuffix(base, "/"), lists: map[string]*bitstring.List{},
-		used: map[string]map[int]bool{}, creds: map[string]map[string]int{}, published: map[string]time.Time{}}
+		used: map[string]map[int]bool{}, creds: map[string]map[string]int{}, published: map[string]time.Time{},
+		signed: map[string]map[string]any{}}
 	b, err := os.ReadFile(file)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -216,6 +222,8 @@ func (s *StatusLists) Set(id, purpose string, on bool) error {
 	if err := l.Set(i, v); err != nil {
 		return err
 	}
+	clear(s.signed)
+	s.gen++
 	return s.save()
 }
 
@@ -249,16 +257,34 @@ func (s *StatusLists) document(is *Issuer, purpose string, from time.Time) (map[
 }
 
 // Credential returns the BitstringStatusListCredential of purpose (§2.2),
-// secured by is (a Data Integrity issuer), valid from now.
+// secured by is (a Data Integrity issuer), valid from when it was signed:
+// the list as it is, signed once after each change. The result is shared:
+// callers must not modify it.
 func (s *StatusLists) Credential(ctx context.Context, is *Issuer, purpose string) (map[string]any, error) {
 	if is.suite == JOSE {
 		return nil, errors.New("w3c: a vc+jwt issuer publishes no Bitstring Status List")
+	}
+	key := purpose + " " + is.suite + " " + is.signer.KeyID()
+	s.mu.Lock()
+	cached, gen := s.signed[key], s.gen
+	s.mu.Unlock()
+	if cached != nil {
+		return cached, nil
 	}
 	doc, err := s.document(is, purpose, is.now())
 	if err != nil {
 		return nil, err
 	}
-	return dataintegrity.Sign(ctx, doc, is.signer, dataintegrity.Options{Cryptosuite: is.suite, Created: is.now()})
+	signed, err := dataintegrity.Sign(ctx, doc, is.signer, dataintegrity.Options{Cryptosuite: is.suite, Created: is.now()})
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.gen == gen {
+		s.signed[key] = signed
+	}
+	s.mu.Unlock()
+	return signed, nil
 }
 
 // Publisher puts a status list on the ledger (the registry's
@@ -364,7 +390,7 @@ func checkStatus(ctx context.Context, vc map[string]any, r Resolver, src StatusS
 			return nil, fmt.Errorf("%w: the list %s: %w", ErrStatus, listURL, err)
 		}
 		slc = sv.Credential // an enveloped list (from the ledger) opened
-		if !hasType(slc, TypeStatusListCredential) {
+		if !vcdm.HasType(slc, TypeStatusListCredential) {
 			return nil, fmt.Errorf("%w: %s is not a %s", ErrStatus, listURL, TypeStatusListCredential)
 		}
 		if sv.Issuer != vcdm.IssuerID(vc) {
@@ -406,20 +432,6 @@ func number(v any) (int, bool) {
 		return x, true
 	}
 	return 0, false
-}
-
-func hasType(m map[string]any, want string) bool {
-	switch t := m["type"].(type) {
-	case string:
-		return t == want
-	case []any:
-		for _, e := range t {
-			if e == want {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // LocalStatus is a StatusSource over issuers' own lists, found by URL,

@@ -297,12 +297,7 @@ func isEnveloped(vc map[string]any) bool {
 // data: URL, after checking that its @context includes the VC 2.0 context,
 // which defines the envelope's terms (VC Data Model 2.0 §4.13.1).
 func envelopedToken(vc map[string]any) (string, error) {
-	ctx := vc["@context"]
-	list, isList := ctx.([]any)
-	if !isList {
-		list = []any{ctx}
-	}
-	if !slices.Contains(list, any(vcdm.ContextV2)) {
+	if !vcdm.HasContext(vc, vcdm.ContextV2) {
 		return "", fmt.Errorf("%w: an EnvelopedVerifiableCredential's @context must include %s", ErrInput, vcdm.ContextV2)
 	}
 	id, _ := vc["id"].(string)
@@ -391,12 +386,7 @@ func VerifyPresentation(ctx context.Context, vp map[string]any, r Resolver, opts
 // authentication key, nonce = challenge, aud = domain), then the
 // credentials it holds.
 func verifyEnvelopedPresentation(ctx context.Context, env map[string]any, r Resolver, opts PresentationOptions) (*VerifiedPresentation, error) {
-	c := env["@context"]
-	list, isList := c.([]any)
-	if !isList {
-		list = []any{c}
-	}
-	if !slices.Contains(list, any(vcdm.ContextV2)) {
+	if !vcdm.HasContext(env, vcdm.ContextV2) {
 		return nil, fmt.Errorf("%w: an EnvelopedVerifiablePresentation's @context must include %s", ErrInput, vcdm.ContextV2)
 	}
 	id, _ := env["id"].(string)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -97,7 +98,9 @@ func types(v any) ([]string, bool) {
 	return nil, false
 }
 
-func hasType(m map[string]any, want string) bool {
+// HasType reports whether the document's type (a string or an array of
+// strings) includes want.
+func HasType(m map[string]any, want string) bool {
 	ts, ok := types(m["type"])
 	if !ok {
 		return false
@@ -106,6 +109,18 @@ func hasType(m map[string]any, want string) bool {
 		if t == want {
 			return true
 		}
+	}
+	return false
+}
+
+// HasContext reports whether the document's @context (a URL or an array)
+// includes the context url.
+func HasContext(m map[string]any, url string) bool {
+	switch c := m["@context"].(type) {
+	case string:
+		return c == url
+	case []any:
+		return slices.Contains(c, any(url))
 	}
 	return false
 }
@@ -222,7 +237,7 @@ func Check(doc map[string]any) error {
 	if err := checkID(doc, "the credential's"); err != nil {
 		return err
 	}
-	if !hasType(doc, "VerifiableCredential") {
+	if !HasType(doc, "VerifiableCredential") {
 		return invalid("§4.5", "type must include VerifiableCredential")
 	}
 	if err := checkText(doc, "the credential's"); err != nil {
@@ -345,7 +360,7 @@ func CheckPresentation(doc map[string]any) error {
 	if err := checkID(doc, "the presentation's"); err != nil {
 		return err
 	}
-	if !hasType(doc, "VerifiablePresentation") {
+	if !HasType(doc, "VerifiablePresentation") {
 		return invalid("§4.13", "type must include VerifiablePresentation")
 	}
 	switch h := doc["holder"].(type) {
@@ -370,7 +385,7 @@ func CheckPresentation(doc map[string]any) error {
 		return invalid("§4.13", "verifiableCredential must be an object or an array of objects")
 	}
 	for i, c := range creds {
-		if hasType(c, "EnvelopedVerifiableCredential") {
+		if HasType(c, "EnvelopedVerifiableCredential") {
 			if s, _ := c["id"].(string); !strings.HasPrefix(s, "data:application/vc+") {
 				return invalid("§4.13.1", "verifiableCredential[%d] is enveloped but its id is not a data: URL of a secured credential", i)
 			}
