@@ -7,7 +7,8 @@
 // writer's statements prepared once, the readers' on first use; and a
 // group committer (Write) that commits every write queued at a moment with
 // one fsync, each in its own savepoint, none reported done before the
-// commit is on disk.
+// commit is on disk — and, with Options.GroupWindow, holds a commit open
+// for a few milliseconds while writes are arriving together.
 //
 // It knows nothing of what the stores keep; each store keeps its schema,
 // its queries and its rules.

@@ -8,8 +8,9 @@
 // record is on disk when PutRecord returns and a kill -9 or a power cut
 // loses no record reported stored, nor brings back one reported purged.
 // Writes go through one writer connection that group-commits them (each in
-// its own savepoint, one fsync for all); reads use a pool of read-only
-// connections that WAL lets run alongside the writer.
+// its own savepoint, one fsync for all; while records arrive together, a
+// commit is held open up to GroupWindow for more of them); reads use a
+// pool of read-only connections that WAL lets run alongside the writer.
 //
 // Purging: secure_delete is on, so the bytes of a purged record — its
 // claim values — are overwritten with zeros in the database file, not left
