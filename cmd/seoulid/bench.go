@@ -247,13 +247,6 @@ func (a *app) benchIssue(ctx context.Context, f *benchFlags) error {
 	return nil
 }
 
-func benchTransport(concurrency int) *http.Transport {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns = concurrency * 2
-	tr.MaxIdleConnsPerHost = concurrency * 2
-	return tr
-}
-
 // benchFlow runs one issuance and returns the time of its credential
 // request and of the whole flow.
 func benchFlow(ctx context.Context, w *walletClient, offer offerer) (cred, flow time.Duration, err error) {
