@@ -117,7 +117,7 @@ func (s *Service) Start(ctx context.Context, programme string, params map[string
 			return nil, fmt.Errorf("%w: %s has no parameter %s", ErrParameter, p.ID(), name)
 		}
 	}
-	pending, err := s.x.NewRequest(p.Purpose().ID, p.Query(), s.cfg.Mode)
+	pending, err := s.x.NewRequest(p.PurposeID(), p.Query(), s.cfg.Mode)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func (s *Service) OnAnswer(ctx context.Context, a *Answer) (string, error) {
 	}
 	now := s.cfg.Now()
 	next := *st
-	rec := &Record{RequestID: st.ID, Programme: p.ID(), ProgrammeVersion: p.Version(), Purpose: p.Purpose().ID, DecidedAt: now}
+	rec := &Record{RequestID: st.ID, Programme: p.ID(), ProgrammeVersion: p.Version(), Purpose: p.PurposeID(), DecidedAt: now}
 	switch {
 	case a.Refused != nil:
 		next.State, next.Reason = "refused", a.Refused.Reason
@@ -169,7 +169,7 @@ func (s *Service) OnAnswer(ctx context.Context, a *Answer) (string, error) {
 		}
 		next.State, next.Decision = "decided", d
 		rec.Outcome = string(d.Outcome)
-		keep, err := retention(p.Purpose().Retention, now)
+		keep, err := retention(p.Retention(), now)
 		if err != nil {
 			return "", err
 		}

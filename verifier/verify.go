@@ -163,21 +163,31 @@ func (p *Pipeline) Verify(ctx context.Context, presentation string, e Expect) (*
 	if sd.KeyBinding == "" {
 		return fail(CheckFormat, fmt.Errorf("%w: no key-binding JWT: a presentation must prove the holder", ErrKeyBinding))
 	}
-	view, err := sd.UnverifiedHolderView()
+	// The key is chosen by the header's kid and the time of issuance,
+	// read before the signature can be checked. They are nearly always in
+	// the Issuer-signed JWT as it is (SD-JWT VC §3.2.2.2 forbids iss to be
+	// selectively disclosable); only an iat the Issuer made disclosable
+	// needs the Disclosures applied.
+	header, unverified, err := sd.UnverifiedIssuerJWT()
 	if err != nil {
 		return fail(CheckFormat, fmt.Errorf("%w: %w", ErrMalformed, err))
 	}
-	pass(CheckFormat, "an SD-JWT with %d disclosures and a key-binding JWT", len(sd.Disclosures))
+	if _, ok := unverified["iat"]; !ok {
+		view, err := sd.UnverifiedHolderView()
+		if err != nil {
+			return fail(CheckFormat, fmt.Errorf("%w: %w", ErrMalformed, err))
+		}
+		unverified = view.Claims
+	}
 
-	alg, _ := view.Header["alg"].(string)
+	alg, _ := header["alg"].(string)
 	if !slices.Contains(p.cfg.Algorithms, keys.Algorithm(alg)) {
 		return fail(CheckAlgorithm, fmt.Errorf("%w: %q is not one of %v", ErrAlgorithm, alg, p.cfg.Algorithms))
 	}
-	pass(CheckAlgorithm, "%s", alg)
 
-	iss, _ := view.Claims["iss"].(string)
-	iatN, hasIat := jsonx.Int64(view.Claims["iat"])
-	kid, _ := view.Header["kid"].(string)
+	iss, _ := unverified["iss"].(string)
+	iatN, hasIat := jsonx.Int64(unverified["iat"])
+	kid, _ := header["kid"].(string)
 	switch {
 	case iss == "":
 		return fail(CheckSignature, fmt.Errorf("%w: no iss", ErrSignature))
@@ -204,6 +214,10 @@ func (p *Pipeline) Verify(ctx context.Context, presentation string, e Expect) (*
 	if err != nil {
 		return fail(classify(err))
 	}
+	// Every Disclosure is known to be in the credential only now (§7.1
+	// step 3.3, and no Disclosure left unreferenced).
+	pass(CheckFormat, "an SD-JWT with %d disclosures and a key-binding JWT", len(sd.Disclosures))
+	pass(CheckAlgorithm, "%s", alg)
 	pass(CheckSignature, "by %s, authorised for assertionMethod at %s", kid, iat.UTC().Format(time.RFC3339))
 
 	t, err := p.cfg.Catalogue.Lookup(vc.VCT)
@@ -283,7 +297,7 @@ func classify(err error) (Check, error) {
 	case errors.Is(err, sdjwtvc.ErrType), errors.Is(err, sdjwtvc.ErrInvalid):
 		return CheckType, fmt.Errorf("%w: %w", ErrType, err)
 	case errors.Is(err, sdjwt.ErrDisclosure), errors.Is(err, sdjwt.ErrMalformed):
-		return CheckSignature, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return CheckFormat, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	return CheckSignature, fmt.Errorf("%w: %w", ErrSignature, err)
 }

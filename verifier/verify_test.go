@@ -110,6 +110,28 @@ func TestVerify(t *testing.T) {
 		verifier.CheckValidity, verifier.CheckKeyBinding, verifier.CheckIssuer, verifier.CheckStatus, verifier.CheckSchema}, names)
 }
 
+// TestVerifySelectivelyDisclosedIat: an issuer may make iat selectively
+// disclosable (SD-JWT VC §3.2.2.2 forbids it only for iss, nbf, exp, cnf,
+// vct and status). The issuer's key is chosen by the time of issuance, so
+// such a credential verifies when the holder discloses iat, and is refused
+// at the signature check, naming the missing iat, when it does not.
+func TestVerifySelectivelyDisclosedIat(t *testing.T) {
+	w := newWorld(t)
+	sd := w.credential(t, w.issuer, 7, func(c *sdjwtvc.Credential) {
+		c.Disclosable = append(c.Disclosable, sdjwt.Path{"iat"})
+	})
+	expect := verifier.Expect{Audience: audience, Nonce: nonce}
+	v, err := w.p.Verify(context.Background(), w.present(t, sd, audience, nonce, "resident_of_seoul", "iat"), expect)
+	require.NoError(t, err)
+	assert.Equal(t, true, v.Claims["resident_of_seoul"])
+
+	_, err = w.p.Verify(context.Background(), w.present(t, sd, audience, nonce, "resident_of_seoul"), expect)
+	var ce *verifier.CheckError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, verifier.CheckSignature, ce.Check)
+	assert.ErrorContains(t, err, "no iat")
+}
+
 // TestVerifyRefusals: every way a presentation fails, with its check and
 // its sentinel.
 func TestVerifyRefusals(t *testing.T) {

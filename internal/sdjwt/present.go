@@ -36,6 +36,23 @@ func (s *SDJWT) UnverifiedHolderView() (*HolderView, error) {
 	return &HolderView{Header: tok.Header(), Claims: pr.claims, Disclosed: pr.disclosed, HashAlg: alg}, nil
 }
 
+// UnverifiedIssuerJWT returns the Issuer-signed JWT's header and payload
+// as they are, without verifying the signature and without applying any
+// Disclosure: what a Verifier reads to find the key to verify it with
+// (the kid, the iss, the iat). Nothing in it is to be trusted; a claim
+// the Issuer made selectively disclosable is not in it.
+func (s *SDJWT) UnverifiedIssuerJWT() (header, payload map[string]any, err error) {
+	tok, err := jws.Parse(s.JWT, jws.Limits{MaxBytes: defaultMaxBytes})
+	if err != nil {
+		return nil, nil, failWrap(ErrMalformed, "Issuer-signed JWT", err)
+	}
+	payload, err = jsonx.ParseObjectWithLimits(tok.UnsafePayload(), jsonx.Limits{MaxBytes: defaultMaxBytes})
+	if err != nil {
+		return nil, nil, failWrap(ErrMalformed, "Issuer-signed JWT payload", err)
+	}
+	return tok.Header(), payload, nil
+}
+
 // unverifiedPayload parses the Issuer-signed JWT and its payload, and
 // reads its digest algorithm, without verifying the signature: for the
 // Holder's own use of an SD-JWT it verified on receipt.

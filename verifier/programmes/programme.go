@@ -122,15 +122,12 @@ func (p *Programme) File() string { return p.file }
 // Notes are the file's notes on its sources and choices.
 func (p *Programme) Notes() []string { return slices.Clone(p.notes) }
 
-// Query returns the programme's DCQL query (OpenID4VP 1.0 §6), a fresh
-// copy each time.
-func (p *Programme) Query() *dcql.Query {
-	q, err := dcql.Parse(p.query)
-	if err != nil {
-		panic("programmes: a query that loaded no longer parses: " + err.Error())
-	}
-	return q
-}
+// Query returns the programme's DCQL query (OpenID4VP 1.0 §6): the one
+// parsed when the programme was loaded, shared by every request for it,
+// which must not modify it. (Being one value also lets a request object's
+// encoding of it be made once: oid4vp.SignRequestObject caches it by
+// pointer.) Its methods only read it and are safe for concurrent use.
+func (p *Programme) Query() *dcql.Query { return p.parsed }
 
 // QueryJSON returns the DCQL query as written in the programme file.
 func (p *Programme) QueryJSON() []byte { return slices.Clone(p.query) }
@@ -155,6 +152,12 @@ func (p *Programme) Criteria() []Criterion {
 // NotCovered are the conditions of the programme its rules do not decide
 // (checked by the agency by other means); a Decision repeats them.
 func (p *Programme) NotCovered() []Text { return slices.Clone(p.notCovered) }
+
+// PurposeID is Purpose().ID, without building the rest.
+func (p *Programme) PurposeID() string { return p.purpose.ID }
+
+// Retention is Purpose().Retention, without building the rest.
+func (p *Programme) Retention() string { return p.purpose.Retention }
 
 // Purpose returns what the verifier registers on the ledger for this
 // programme: its purpose id, description, legal basis and retention, and
