@@ -32,11 +32,12 @@ var purgeBatch = 1000
 // a commit is held open for more records after its first (see
 // sqlitedb.Options.GroupWindow). A commit's fixed cost (~400 µs of CPU on
 // the project's 2-core machine, most of it the fsync) dwarfs one record's
-// (~100 µs); at ~1,000 decisions/s the queue alone made groups of 1.5–1.6
-// records, 5 ms makes groups of ~6 and took ~9% off the CPU of a whole
-// OpenID4VP exchange (docs/performance.md). A decision waits at most 5 ms
-// more under load, and not at all when it comes alone.
-const GroupWindow = 5 * time.Millisecond
+// (~30–100 µs). In seoulid bench verify at ~1,000 decisions/s the queue
+// alone made groups of 1.5–1.6 records; a 5 ms window made groups of ~6
+// and took 8–9% off the CPU of a whole OpenID4VP exchange, 10 ms groups of
+// ~12 and another ~3%, for ~2.5 ms more median response time
+// (docs/performance.md). A record that comes alone is not held at all.
+const GroupWindow = 10 * time.Millisecond
 
 // Open opens (creating it if need be) the SQLite database at path and
 // brings its schema to the current version. path is a file name; ":memory:"
