@@ -148,7 +148,13 @@ func (c *benchConn) roundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, benchMaxBody+1))
+	var body []byte
+	if n := resp.ContentLength; n >= 0 && n <= benchMaxBody {
+		body = make([]byte, n)
+		_, err = io.ReadFull(resp.Body, body)
+	} else {
+		body, err = io.ReadAll(io.LimitReader(resp.Body, benchMaxBody+1))
+	}
 	resp.Body.Close()
 	if err != nil {
 		return nil, err
@@ -156,6 +162,23 @@ func (c *benchConn) roundTrip(req *http.Request) (*http.Response, error) {
 	if len(body) > benchMaxBody {
 		return nil, errors.New("bench transport: a response body over 4 MiB")
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.Body = &benchBody{Reader: bytes.NewReader(body), b: body}
 	return resp, nil
+}
+
+// benchBody is a response body already read: readBenchBody takes its bytes
+// without copying them again.
+type benchBody struct {
+	*bytes.Reader
+	b []byte
+}
+
+func (*benchBody) Close() error { return nil }
+
+// readBenchBody returns a response's body (at most benchMaxBody bytes).
+func readBenchBody(r *http.Response) ([]byte, error) {
+	if b, ok := r.Body.(*benchBody); ok && b.Len() == len(b.b) {
+		return b.b, nil
+	}
+	return io.ReadAll(io.LimitReader(r.Body, benchMaxBody))
 }

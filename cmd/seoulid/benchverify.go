@@ -271,7 +271,7 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 		if err != nil {
 			return 0, 0, err
 		}
-		b, _ := io.ReadAll(r.Body)
+		b, _ := readBenchBody(r)
 		r.Body.Close()
 		if r.StatusCode != http.StatusOK {
 			return 0, 0, fmt.Errorf("the response was refused: HTTP %d: %s", r.StatusCode, b)
@@ -470,7 +470,7 @@ func benchJSON(ctx context.Context, hc *http.Client, method, u string, body, out
 		return err
 	}
 	defer r.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	b, _ := readBenchBody(r)
 	if r.StatusCode/100 != 2 {
 		return fmt.Errorf("HTTP %d: %s", r.StatusCode, b)
 	}
@@ -487,7 +487,7 @@ func benchGet(ctx context.Context, hc *http.Client, u string) (string, error) {
 		return "", err
 	}
 	defer r.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	b, _ := readBenchBody(r)
 	if r.StatusCode != http.StatusOK {
 		return "", errors.New(string(b))
 	}

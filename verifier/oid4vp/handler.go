@@ -69,7 +69,7 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, id string) {
 			h.fail(w, http.StatusBadRequest, vp.ErrInvalidRequest, "the body must be application/x-www-form-urlencoded (§5.10)")
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestURIPost))
+		body, err := readBody(w, r, maxRequestURIPost)
 		if err != nil {
 			h.fail(w, http.StatusRequestEntityTooLarge, vp.ErrInvalidRequest, "the body is too large")
 			return
@@ -110,7 +110,7 @@ func (h *Handler) response(w http.ResponseWriter, r *http.Request, id string) {
 		h.fail(w, http.StatusBadRequest, vp.ErrInvalidRequest, "the body must be application/x-www-form-urlencoded (§8.2)")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, vp.MaxResponseBytes))
+	body, err := readBody(w, r, vp.MaxResponseBytes)
 	if err != nil {
 		h.fail(w, http.StatusRequestEntityTooLarge, vp.ErrInvalidRequest, "the response is larger than the verifier takes")
 		return
@@ -166,4 +166,20 @@ func (h *Handler) fail(w http.ResponseWriter, status int, code vp.Code, desc str
 		d = d[:500]
 	}
 	json.NewEncoder(w).Encode(map[string]string{"error": string(code), "error_description": d})
+}
+
+// readBody reads a request's body of at most limit bytes, into one buffer
+// of the declared Content-Length when there is one within the limit
+// (io.ReadAll would grow its buffer from 512 bytes, copying as it goes).
+// A body longer than it declared, or than limit, is an error.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if n := r.ContentLength; n > 0 && n <= limit {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
+	return io.ReadAll(body)
 }
