@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -226,7 +224,7 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	hc := &http.Client{Timeout: 30 * time.Second, Transport: benchTransport(concurrency)}
+	hc := newBenchHTTP(concurrency)
 
 	flow := func(ctx context.Context) (resp, whole time.Duration, err error) {
 		start := time.Now()
@@ -262,19 +260,12 @@ func (a *app) benchVerify(ctx context.Context, concurrency, requests int, asJSON
 			return 0, 0, err
 		}
 		rs := time.Now()
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, ro.ResponseURI, strings.NewReader(body))
+		r, err := hc.do(ctx, http.MethodPost, ro.ResponseURI, "application/x-www-form-urlencoded", []byte(body))
 		if err != nil {
 			return 0, 0, err
 		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		r, err := hc.Do(req)
-		if err != nil {
-			return 0, 0, err
-		}
-		b, _ := readBenchBody(r)
-		r.Body.Close()
-		if r.StatusCode != http.StatusOK {
-			return 0, 0, fmt.Errorf("the response was refused: HTTP %d: %s", r.StatusCode, b)
+		if r.status != http.StatusOK {
+			return 0, 0, fmt.Errorf("the response was refused: HTTP %d: %s", r.status, r.body)
 		}
 		resp = time.Since(rs)
 		var status struct {
@@ -449,47 +440,33 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func benchJSON(ctx context.Context, hc *http.Client, method, u string, body, out any) error {
-	var rd io.Reader
+func benchJSON(ctx context.Context, hc *benchHTTP, method, u string, body, out any) error {
+	var b []byte
+	ct := ""
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
 			return err
 		}
-		rd = bytes.NewReader(b)
+		ct = "application/json"
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	r, err := hc.do(ctx, method, u, ct, b)
 	if err != nil {
 		return err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if r.status/100 != 2 {
+		return fmt.Errorf("HTTP %d: %s", r.status, r.body)
 	}
-	r, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer r.Body.Close()
-	b, _ := readBenchBody(r)
-	if r.StatusCode/100 != 2 {
-		return fmt.Errorf("HTTP %d: %s", r.StatusCode, b)
-	}
-	return json.Unmarshal(b, out)
+	return json.Unmarshal(r.body, out)
 }
 
-func benchGet(ctx context.Context, hc *http.Client, u string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+func benchGet(ctx context.Context, hc *benchHTTP, u string) (string, error) {
+	r, err := hc.do(ctx, http.MethodGet, u, "", nil)
 	if err != nil {
 		return "", err
 	}
-	r, err := hc.Do(req)
-	if err != nil {
-		return "", err
+	if r.status != http.StatusOK {
+		return "", errors.New(string(r.body))
 	}
-	defer r.Body.Close()
-	b, _ := readBenchBody(r)
-	if r.StatusCode != http.StatusOK {
-		return "", errors.New(string(b))
-	}
-	return string(b), nil
+	return string(r.body), nil
 }
