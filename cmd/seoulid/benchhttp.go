@@ -248,15 +248,8 @@ func readBenchResponse(br *bufio.Reader, method string) (*benchResponse, error) 
 		if r.body, err = io.ReadAll(io.LimitReader(httputil.NewChunkedReader(br), benchMaxBody+1)); err != nil {
 			return nil, err
 		}
-		// The trailer section, usually empty.
-		for {
-			l, err := tp.ReadLine()
-			if err != nil {
-				return nil, err
-			}
-			if l == "" {
-				break
-			}
+		if _, err := tp.ReadMIMEHeader(); err != nil { // the trailer section, usually empty
+			return nil, err
 		}
 	case length >= 0:
 		if length > benchMaxBody {
