@@ -1,6 +1,7 @@
 package dcql
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -42,6 +43,21 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		q, err := Parse(in)
+		// ParseValue on the same JSON, parsed without Parse's depth
+		// limit, decides alike and reads the same query.
+		if v, perr := jsonx.ParseWithLimits(in, jsonx.Limits{MaxBytes: MaxQueryBytes, MaxDepth: 64}); perr == nil {
+			qv, verr := ParseValue(v)
+			if (err == nil) != (verr == nil) {
+				t.Fatalf("Parse: %v; ParseValue: %v", err, verr)
+			}
+			if err == nil {
+				a, _ := json.Marshal(q)
+				b, _ := json.Marshal(qv)
+				if !bytes.Equal(a, b) {
+					t.Fatalf("Parse read %s, ParseValue %s", a, b)
+				}
+			}
+		}
 		if err != nil {
 			if !errors.Is(err, ErrInvalidQuery) || strings.Contains(err.Error(), "\n") || len(err.Error()) > 4096 {
 				t.Fatalf("refusal %q", err)

@@ -180,6 +180,19 @@ func Parse(data []byte) (*Query, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidQuery, err)
 	}
+	return ParseValue(v)
+}
+
+// ParseValue reads a DCQL query from JSON already parsed by jsonx — a
+// member of a request object, say — with the checks of Parse: nesting at
+// most as deep, the members, the validation. The byte limit is the
+// enclosing document's to keep. Reading the value as it is saves writing
+// it out again and parsing it a second time. Every error wraps
+// ErrInvalidQuery.
+func ParseValue(v any) (*Query, error) {
+	if nesting(v, 0) > maxDepth {
+		return nil, fmt.Errorf("%w: nested deeper than %d", ErrInvalidQuery, maxDepth)
+	}
 	var d decoder
 	q := d.query(v)
 	if len(d.problems) > 0 {
@@ -189,6 +202,28 @@ func Parse(data []byte) (*Query, error) {
 		return nil, err
 	}
 	return q, nil
+}
+
+// nesting is how deep objects and arrays nest in v, counted as jsonx
+// counts it (a scalar 0, {} 1); it stops counting past maxDepth.
+func nesting(v any, depth int) int {
+	if depth > maxDepth {
+		return depth
+	}
+	deepest := depth
+	switch t := v.(type) {
+	case map[string]any:
+		deepest = depth + 1
+		for _, e := range t {
+			deepest = max(deepest, nesting(e, depth+1))
+		}
+	case []any:
+		deepest = depth + 1
+		for _, e := range t {
+			deepest = max(deepest, nesting(e, depth+1))
+		}
+	}
+	return deepest
 }
 
 // UnmarshalJSON is Parse, so that a Query inside a larger document is read

@@ -406,3 +406,27 @@ func TestSelectClaims(t *testing.T) {
 		}
 	}
 }
+
+// ParseValue refuses a query nested deeper than Parse allows before
+// reading it, and otherwise refuses what Parse refuses: here values that
+// are arrays (§6.3), k arrays deep inside a query already six levels deep.
+func TestParseValueDepth(t *testing.T) {
+	deep := func(k int) []byte {
+		inner := strings.Repeat("[", k) + strings.Repeat("]", k)
+		return []byte(`{"credentials":[{"id":"a","format":"dc+sd-jwt","meta":{"vct_values":["x"]},"claims":[{"path":["a"],"values":[` + inner + `]}]}]}`)
+	}
+	for k := 1; k <= 14; k++ {
+		_, perr := Parse(deep(k))
+		v, err := jsonx.ParseWithLimits(deep(k), jsonx.Limits{MaxDepth: 64})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, verr := ParseValue(v)
+		if perr == nil || verr == nil || !errors.Is(verr, ErrInvalidQuery) {
+			t.Fatalf("nesting %d: Parse %v, ParseValue %v", 6+k, perr, verr)
+		}
+		if tooDeep := strings.Contains(verr.Error(), "nested deeper"); tooDeep != (6+k > maxDepth) {
+			t.Errorf("nesting %d: ParseValue %v", 6+k, verr)
+		}
+	}
+}

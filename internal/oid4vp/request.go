@@ -416,11 +416,7 @@ func decodeRequest(claims map[string]any) (*AuthorizationRequest, error) {
 		if !ok {
 			return nil, refuse(ErrInvalidRequest, "dcql_query is "+jsonx.Describe(claims["dcql_query"])+", not an object (§5.1)", nil)
 		}
-		raw, err := jsonx.Marshal(qm)
-		if err != nil {
-			return nil, refuse(ErrInvalidRequest, "dcql_query cannot be read", err)
-		}
-		q, err := dcql.Parse(raw)
+		q, err := dcql.ParseValue(qm)
 		if err != nil {
 			return nil, refuse(ErrInvalidRequest, "dcql_query: "+ascii(err.Error()), err)
 		}
