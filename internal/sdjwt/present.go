@@ -25,7 +25,7 @@ type HolderView struct {
 // afterwards — showing it, choosing what to present. It still applies every
 // digest rule of §7.1.
 func (s *SDJWT) UnverifiedHolderView() (*HolderView, error) {
-	tok, payload, alg, err := s.unverifiedPayload()
+	header, payload, alg, err := s.unverifiedPayload()
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func (s *SDJWT) UnverifiedHolderView() (*HolderView, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &HolderView{Header: tok.Header(), Claims: pr.claims, Disclosed: pr.disclosed, HashAlg: alg}, nil
+	return &HolderView{Header: header, Claims: pr.claims, Disclosed: pr.disclosed, HashAlg: alg}, nil
 }
 
 // UnverifiedIssuerJWT returns the Issuer-signed JWT's header and payload
@@ -53,23 +53,18 @@ func (s *SDJWT) UnverifiedIssuerJWT() (header, payload map[string]any, err error
 	return tok.Header(), payload, nil
 }
 
-// unverifiedPayload parses the Issuer-signed JWT and its payload, and
-// reads its digest algorithm, without verifying the signature: for the
-// Holder's own use of an SD-JWT it verified on receipt.
-func (s *SDJWT) unverifiedPayload() (*jws.Token, map[string]any, HashAlg, error) {
-	tok, err := jws.Parse(s.JWT, jws.Limits{MaxBytes: defaultMaxBytes})
-	if err != nil {
-		return nil, nil, "", failWrap(ErrMalformed, "Issuer-signed JWT", err)
-	}
-	payload, err := jsonx.ParseObjectWithLimits(tok.UnsafePayload(), jsonx.Limits{MaxBytes: defaultMaxBytes})
-	if err != nil {
-		return nil, nil, "", failWrap(ErrMalformed, "Issuer-signed JWT payload", err)
-	}
-	alg, err := payloadHashAlg(payload, nil)
+// unverifiedPayload is UnverifiedIssuerJWT with the payload's digest
+// algorithm read too: for the Holder's own use of an SD-JWT it verified on
+// receipt.
+func (s *SDJWT) unverifiedPayload() (header, payload map[string]any, alg HashAlg, err error) {
+	header, payload, err = s.UnverifiedIssuerJWT()
 	if err != nil {
 		return nil, nil, "", err
 	}
-	return tok, payload, alg, nil
+	if alg, err = payloadHashAlg(payload, nil); err != nil {
+		return nil, nil, "", err
+	}
+	return header, payload, alg, nil
 }
 
 // payloadHashAlg reads "_sd_alg" (§4.1.1: sha-256 when absent) and checks

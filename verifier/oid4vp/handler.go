@@ -171,7 +171,7 @@ func (h *Handler) fail(w http.ResponseWriter, status int, code vp.Code, desc str
 // readBody reads a request's body of at most limit bytes, into one buffer
 // of the declared Content-Length when there is one within the limit
 // (io.ReadAll would grow its buffer from 512 bytes, copying as it goes).
-// A body longer than it declared, or than limit, is an error.
+// A body shorter than it declared, or longer than limit, is an error.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	body := http.MaxBytesReader(w, r.Body, limit)
 	if n := r.ContentLength; n > 0 && n <= limit {
