@@ -128,9 +128,10 @@ func (t *benchHTTP) do(ctx context.Context, method, rawURL, contentType string, 
 			return resp, nil
 		}
 		c.c.Close()
-		// A kept-alive connection the server has closed fails at once;
-		// the request goes again on a new one.
-		if !reused || attempt > 0 || ctx.Err() != nil {
+		// A kept-alive connection the server had closed fails before any
+		// of the response arrives; only then does the request go again,
+		// on a new connection (the server cannot have answered it).
+		if !reused || attempt > 0 || ctx.Err() != nil || !errors.Is(err, errConnClosed) {
 			return nil, err
 		}
 	}
@@ -188,10 +189,20 @@ func (c *benchConn) roundTrip(ctx context.Context, method string, head, body []b
 	c.bw.Write(head)
 	c.bw.Write(body)
 	if err := c.bw.Flush(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", errConnClosed, err)
+	}
+	if _, err := c.br.Peek(1); err != nil {
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			return nil, err // the server may be at work on it
+		}
+		return nil, fmt.Errorf("%w: %w", errConnClosed, err)
 	}
 	return readBenchResponse(c.br, method)
 }
+
+// errConnClosed marks a connection found closed before any byte of the
+// response arrived.
+var errConnClosed = errors.New("bench client: the connection was closed before the response")
 
 // readBenchResponse reads one HTTP/1.1 response (RFC 9112 §4–§7): its
 // status line, its header fields, and its body by Content-Length, chunked
